@@ -1,0 +1,47 @@
+# Keyward: `make run` starts the portal with demo data; `make test` is what CI runs.
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+BIN     := bin/keyward
+VENDOR  := assets/vendor/chart.umd.min.js
+
+export CGO_ENABLED := 0
+
+.PHONY: build run test bench assets clean
+
+## build: the single binary, with the views, assets and migrations embedded
+build: assets
+	$(GO) build -trimpath -ldflags '-s -w -X main.version=$(VERSION)' -o $(BIN) .
+
+## run: build, then serve http://localhost:8080 with demo data in ./data
+run: build
+	./$(BIN) --demo --data ./data
+
+## test: vet, formatting and every test (browser tests need Debian's chromium)
+test: assets
+	$(GO) vet ./...
+	@unformatted=$$(gofmt -l $$(find . -name '*.go' -not -path './node_modules/*')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) test -timeout 20m ./...
+
+## bench: Go benchmarks, then load runs with wrk (Debian's) against a real server on loopback
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk"; exit 1; }
+	@dir=$$(mktemp -d); addr=127.0.0.1:18081; \
+	  KEYWARD_ADMIN_PASSWORD=bench-password-1 ./$(BIN) --data $$dir --addr $$addr --device-rate 0 >$$dir/out.log 2>/dev/null & pid=$$!; \
+	  trap 'kill $$pid; wait $$pid; rm -rf $$dir' EXIT; \
+	  for i in $$(seq 100); do curl -fsS http://$$addr/healthz >/dev/null 2>&1 && break; sleep 0.1; done; \
+	  echo "== GET /healthz: wrk -t2 -c50 -d10s"; \
+	  wrk -t2 -c50 -d10s --latency http://$$addr/healthz | grep -E 'Requests/sec|Latency|99%'
+
+## assets: the front-end packages of package.json, copied into assets/vendor/
+assets: $(VENDOR)
+
+$(VENDOR): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	cp node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)
+	cp node_modules/chart.js/LICENSE.md assets/vendor/chart.js.LICENSE.md
+
+## clean: remove build outputs (never ./data)
+clean:
+	rm -rf bin node_modules assets/vendor/*.js assets/vendor/*.LICENSE.md

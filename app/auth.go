@@ -1,0 +1,231 @@
+package app
+
+import (
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"keyward/store"
+)
+
+const (
+	sessionCookie = "kw_session"
+	preCookie     = "kw_pre" // keys the CSRF token of visitors not signed in yet
+
+	localUser      = "user"
+	localSessionID = "session_id"
+	localCSRF      = "csrf"
+)
+
+func (s *Server) routeAuth(r fiber.Router) {
+	r.Get("/login", s.loginForm)
+	r.Post("/login", s.login)
+	r.Post("/logout", s.logout)
+}
+
+// currentUser is the signed-in user (portal) or the token's user (API), or nil.
+func currentUser(c *fiber.Ctx) *store.User {
+	u, _ := c.Locals(localUser).(*store.User)
+	return u
+}
+
+// loadSession finds the session of the cookie and ends it when it has timed out.
+func (s *Server) loadSession(c *fiber.Ctx) error {
+	raw := c.Cookies(sessionCookie)
+	if raw == "" {
+		return c.Next()
+	}
+	ctx := c.UserContext()
+	sess, user, err := s.db.FindSession(ctx, digest(raw))
+	if errors.Is(err, store.ErrNotFound) {
+		s.clearCookie(c, sessionCookie)
+		return c.Next()
+	}
+	if err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	if !user.Active || now.Sub(sess.LastSeenAt) >= sessionIdleTimeout || now.Sub(sess.CreatedAt) >= sessionAbsoluteTimeout {
+		if err := s.db.DeleteSession(ctx, sess.IDHash); err != nil {
+			return err
+		}
+		s.clearCookie(c, sessionCookie)
+		return c.Next()
+	}
+	// A write a minute at most keeps the idle timeout true without a write on every page.
+	if now.Sub(sess.LastSeenAt) >= time.Minute {
+		if err := s.db.TouchSession(ctx, sess.IDHash); err != nil {
+			return err
+		}
+	}
+	c.Locals(localUser, &user)
+	c.Locals(localSessionID, raw)
+	return c.Next()
+}
+
+// requireUser sends visitors who are not signed in to the sign-in page, and back afterwards.
+func (s *Server) requireUser(c *fiber.Ctx) error {
+	if currentUser(c) == nil {
+		return c.Redirect("/login?next="+c.OriginalURL(), http.StatusSeeOther)
+	}
+	return c.Next()
+}
+
+// csrfKey is what a CSRF token is bound to: the session, or before sign-in the pre-session cookie.
+func csrfKey(c *fiber.Ctx) string {
+	if id, _ := c.Locals(localSessionID).(string); id != "" {
+		return "session:" + id
+	}
+	if v := c.Cookies(preCookie); v != "" {
+		return "pre:" + v
+	}
+	return ""
+}
+
+// csrfToken is the value of the _csrf field of this visitor's forms.
+func (s *Server) csrfToken(c *fiber.Ctx) string {
+	if t, _ := c.Locals(localCSRF).(string); t != "" {
+		return t
+	}
+	key := csrfKey(c)
+	if key == "" {
+		v := randomToken()
+		s.setCookie(c, preCookie, v, time.Time{})
+		key = "pre:" + v
+	}
+	t := s.sign("csrf", key)
+	c.Locals(localCSRF, t)
+	return t
+}
+
+// checkCSRF refuses any state-changing request whose _csrf field does not match the visitor's token.
+func (s *Server) checkCSRF(c *fiber.Ctx) error {
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		return c.Next()
+	}
+	key := csrfKey(c)
+	sent := c.FormValue("_csrf")
+	if key == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(s.sign("csrf", key))) != 1 {
+		return errBadCSRF
+	}
+	return c.Next()
+}
+
+func (s *Server) setCookie(c *fiber.Ctx, name, value string, expires time.Time) {
+	c.Cookie(&fiber.Cookie{Name: name, Value: value, Path: "/", Expires: expires, HTTPOnly: true,
+		Secure: s.cfg.secureCookies(), SameSite: fiber.CookieSameSiteLaxMode})
+}
+
+func (s *Server) clearCookie(c *fiber.Ctx, name string) {
+	c.Cookie(&fiber.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, Expires: time.Unix(1, 0), HTTPOnly: true,
+		Secure: s.cfg.secureCookies(), SameSite: fiber.CookieSameSiteLaxMode})
+}
+
+// loginForm shows the sign-in form.
+// GET /login
+func (s *Server) loginForm(c *fiber.Ctx) error {
+	if currentUser(c) != nil {
+		return c.Redirect(localPath(c.Query("next")), http.StatusSeeOther)
+	}
+	return s.render(c, "login", fiber.Map{"Title": "Sign in", "Next": localPath(c.Query("next"))})
+}
+
+// login signs a user in with email and password. Every failure reads the same, whatever
+// the reason, so that the form never tells whether an account exists.
+// POST /login
+func (s *Server) login(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	email := strings.TrimSpace(c.FormValue("email"))
+	password := c.FormValue("password")
+	next := localPath(c.FormValue("next"))
+	ip := clientIP(c)
+	fail := func(status int, msg string) error {
+		c.Status(status)
+		return s.render(c, "login", fiber.Map{"Title": "Sign in", "Next": next, "Email": email, "Error": msg})
+	}
+
+	if ok, wait := s.signInByIP.Allow(ip); !ok {
+		return fail(http.StatusTooManyRequests, tooManyTries(wait))
+	}
+	if ok, wait := s.signInByEmail.Allow(strings.ToLower(email)); !ok {
+		return fail(http.StatusTooManyRequests, tooManyTries(wait))
+	}
+	user, err := s.db.FindUserByEmail(ctx, email)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if !s.passwords.check(user.PasswordHash, password) {
+		if err := s.db.Audit(ctx, store.AuditEntry{ActorUserID: user.ID, ActorEmail: email, Action: "login.failed", IP: ip}); err != nil {
+			return err
+		}
+		return fail(http.StatusUnauthorized, "Incorrect email or password.")
+	}
+	if !user.Active {
+		if err := s.db.Audit(ctx, store.AuditEntry{ActorUserID: user.ID, ActorEmail: user.Email, Action: "login.refused", IP: ip, Details: "account deactivated"}); err != nil {
+			return err
+		}
+		return fail(http.StatusForbidden, "This account has been deactivated. Ask your administrator to reactivate it.")
+	}
+
+	raw := randomToken()
+	sess := store.Session{IDHash: digest(raw), UserID: user.ID, IP: ip, UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 255)}
+	if err := s.db.CreateSession(ctx, &sess); err != nil {
+		return err
+	}
+	if err := s.db.Audit(ctx, store.AuditEntry{ActorUserID: user.ID, ActorEmail: user.Email, Action: "login", IP: ip}); err != nil {
+		return err
+	}
+	s.setCookie(c, sessionCookie, raw, sess.CreatedAt.Add(sessionAbsoluteTimeout))
+	return c.Redirect(next, http.StatusSeeOther)
+}
+
+// logout ends the session.
+// POST /logout
+func (s *Server) logout(c *fiber.Ctx) error {
+	if raw := c.Cookies(sessionCookie); raw != "" {
+		if err := s.db.DeleteSession(c.UserContext(), digest(raw)); err != nil {
+			return err
+		}
+	}
+	if u := currentUser(c); u != nil {
+		if err := s.db.Audit(c.UserContext(), store.AuditEntry{ActorUserID: u.ID, ActorEmail: u.Email, Action: "logout", IP: clientIP(c)}); err != nil {
+			return err
+		}
+	}
+	s.clearCookie(c, sessionCookie)
+	return c.Redirect("/login", http.StatusSeeOther)
+}
+
+func tooManyTries(wait time.Duration) string {
+	minutes := int(math.Ceil(wait.Minutes()))
+	return fmt.Sprintf("Too many sign-in attempts. Try again in %d minute%s.", minutes, plural(minutes))
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// localPath keeps a redirect target on this site: a path, never another host.
+func localPath(p string) string {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
+		return "/"
+	}
+	return p
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

@@ -1,0 +1,47 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/go-co-op/gocron/v2"
+)
+
+// newScheduler registers the periodic jobs; each is idempotent and safe to run twice.
+func (s *Server) newScheduler() (gocron.Scheduler, error) {
+	sched, err := gocron.NewScheduler(gocron.WithClock(s.clock), gocron.WithLocation(time.UTC))
+	if err != nil {
+		return nil, err
+	}
+	jobs := []struct {
+		name  string
+		every time.Duration
+		run   func(context.Context) error
+	}{
+		{"delete expired sessions", time.Hour, s.deleteExpiredSessions},
+	}
+	for _, j := range jobs {
+		_, err := sched.NewJob(gocron.DurationJob(j.every), gocron.NewTask(s.runJob, j.name, j.run),
+			gocron.WithName(j.name), gocron.WithSingletonMode(gocron.LimitModeReschedule))
+		if err != nil {
+			return nil, err
+		}
+	}
+	return sched, nil
+}
+
+// runJob runs one job and logs its failure; the next run tries again.
+func (s *Server) runJob(name string, run func(context.Context) error) {
+	if err := run(context.Background()); err != nil {
+		s.log.Error("job failed", "job", name, "error", err)
+	}
+}
+
+// deleteExpiredSessions removes the sessions past their idle or absolute timeout.
+func (s *Server) deleteExpiredSessions(ctx context.Context) error {
+	n, err := s.db.DeleteExpiredSessions(ctx, sessionIdleTimeout, sessionAbsoluteTimeout)
+	if n > 0 {
+		s.log.Info("deleted expired sessions", "count", n)
+	}
+	return err
+}

@@ -1,0 +1,43 @@
+package app
+
+import (
+	"html/template"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+func (s *Server) templateFuncs() template.FuncMap {
+	return template.FuncMap{
+		"asset": s.assets.url,
+		"date": func(t time.Time) string {
+			if t.IsZero() {
+				return "—"
+			}
+			return t.UTC().Format("2006-01-02")
+		},
+		"datetime": func(t time.Time) string {
+			if t.IsZero() {
+				return "—"
+			}
+			return t.UTC().Format("2006-01-02 15:04 UTC")
+		},
+	}
+}
+
+// render writes a page inside the main layout, adding what every page shows: the signed-in
+// user, their organizations for the switcher, and the CSRF token for its forms.
+func (s *Server) render(c *fiber.Ctx, page string, data fiber.Map) error {
+	data["CSRF"] = s.csrfToken(c)
+	data["Path"] = c.Path()
+	if u := currentUser(c); u != nil {
+		data["User"] = u
+		ms, err := s.db.Memberships(c.UserContext(), u.ID)
+		if err != nil {
+			return err
+		}
+		data["Memberships"] = ms
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Render(page, data)
+}

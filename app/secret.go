@@ -1,0 +1,71 @@
+package app
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+const secretFile = "instance.key"
+
+// LoadSecret reads the instance secret of the data folder, creating it (mode 0600) on first start.
+// It keys CSRF tokens and, later, the encryption of license keys: losing it makes both unreadable.
+func LoadSecret(dataDir string) ([]byte, error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dataDir, secretFile)
+	secret, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		secret = make([]byte, 32)
+		rand.Read(secret)
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := f.Write(secret); err != nil {
+			f.Close()
+			return nil, err
+		}
+		return secret, f.Close()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(secret) != 32 {
+		return nil, fmt.Errorf("%s: want 32 bytes, found %d: restore it from a backup", path, len(secret))
+	}
+	// A secret readable by others is a secret no more: tighten it rather than refuse to start.
+	if err := os.Chmod(path, 0o600); err != nil {
+		return nil, err
+	}
+	return secret, nil
+}
+
+// randomToken returns a new value with 256 random bits, as text that fits a URL or a cookie.
+func randomToken() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// digest is how tokens are kept in the database: the SHA-256 of their value.
+func digest(token string) []byte {
+	sum := sha256.Sum256([]byte(token))
+	return sum[:]
+}
+
+// sign derives a value from the instance secret, bound to its purpose.
+func (s *Server) sign(purpose, value string) string {
+	m := hmac.New(sha256.New, s.secret)
+	m.Write([]byte(purpose))
+	m.Write([]byte{0})
+	m.Write([]byte(value))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}

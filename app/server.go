@@ -1,0 +1,195 @@
+// Package app is Keyward's web portal, its JSON APIs, its emails and its scheduled jobs.
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-co-op/gocron/v2"
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/gofiber/template/html/v2"
+	"github.com/jonboulle/clockwork"
+
+	"keyward/app/ratelimit"
+	"keyward/assets"
+	"keyward/store"
+	"keyward/views"
+)
+
+// Session timeouts of DESIGN §2.
+const (
+	sessionIdleTimeout     = 12 * time.Hour
+	sessionAbsoluteTimeout = 7 * 24 * time.Hour
+)
+
+// Server is the running portal: its dependencies as fields, its handlers as methods.
+type Server struct {
+	cfg       Config
+	db        *store.DB
+	log       *slog.Logger
+	clock     clockwork.Clock
+	secret    []byte
+	passwords *passwordHasher
+	assets    *assetFiles
+	fiber     *fiber.App
+	scheduler gocron.Scheduler
+	ln        net.Listener
+
+	signInByEmail *ratelimit.Limiter
+	signInByIP    *ratelimit.Limiter
+}
+
+// New builds a server over an open database; secret is the instance secret of the data folder.
+func New(cfg Config, db *store.DB, secret []byte, log *slog.Logger, clock clockwork.Clock) (*Server, error) {
+	s := &Server{
+		cfg:       cfg,
+		db:        db,
+		log:       log,
+		clock:     clock,
+		secret:    secret,
+		passwords: newPasswordHasher(),
+		// Ten tries a quarter of an hour per account and sixty per address slow guessing to a crawl
+		// while a person who mistypes never notices.
+		signInByEmail: ratelimit.New(10, 15*time.Minute, clock.Now),
+		signInByIP:    ratelimit.New(60, 15*time.Minute, clock.Now),
+	}
+	var err error
+	if s.assets, err = loadAssets(assets.FS); err != nil {
+		return nil, err
+	}
+	engine := html.NewFileSystem(http.FS(views.FS), ".html")
+	engine.AddFuncMap(s.templateFuncs())
+	if err := engine.Load(); err != nil {
+		return nil, err
+	}
+	s.fiber = fiber.New(fiber.Config{
+		AppName:               "Keyward",
+		Views:                 engine,
+		ViewsLayout:           "layouts/main",
+		ErrorHandler:          s.handleError,
+		DisableStartupMessage: true,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           2 * time.Minute,
+	})
+	if s.scheduler, err = s.newScheduler(); err != nil {
+		return nil, err
+	}
+	s.routes()
+	return s, nil
+}
+
+func (s *Server) routes() {
+	r := s.fiber
+	r.Use(recover.New(), requestid.New(), s.accessLog, s.securityHeaders)
+	r.Get("/assets/*", s.asset)
+	r.Get("/healthz", s.healthz)
+
+	api := r.Group("/api", s.authenticateToken)
+	api.Get("/v1/me", requireToken, s.apiMe)
+	api.Use(func(*fiber.Ctx) error { return errNotFound })
+
+	r.Use(s.loadSession, s.checkCSRF)
+	s.routeAuth(r)
+	r.Get("/", s.requireUser, s.home)
+	r.Use(func(*fiber.Ctx) error { return errNotFound })
+}
+
+// Listen binds addr and serves in the background; the scheduler starts with it.
+func (s *Server) Listen(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	s.ln = ln
+	go func() {
+		if err := s.fiber.Listener(ln); err != nil {
+			s.log.Error("server stopped", "error", err)
+		}
+	}()
+	s.scheduler.Start()
+	return nil
+}
+
+// URL is the address the server listens on, as http://host:port.
+func (s *Server) URL() string {
+	return "http://" + s.ln.Addr().String()
+}
+
+// Close stops taking requests, lets those in flight finish, then stops the scheduler.
+func (s *Server) Close(ctx context.Context) error {
+	var errs []error
+	if s.ln != nil {
+		errs = append(errs, s.fiber.ShutdownWithContext(ctx))
+	}
+	errs = append(errs, s.scheduler.Shutdown())
+	return errors.Join(errs...)
+}
+
+// healthz answers 200 when the database answers.
+// GET /healthz
+func (s *Server) healthz(c *fiber.Ctx) error {
+	if err := s.db.Ping(c.UserContext()); err != nil {
+		s.log.Error("health check failed", "error", err)
+		return c.Status(http.StatusServiceUnavailable).SendString("database unavailable\n")
+	}
+	return c.SendString("ok\n")
+}
+
+// accessLog logs every request once, with its final status.
+func (s *Server) accessLog(c *fiber.Ctx) error {
+	start := time.Now()
+	if err := c.Next(); err != nil {
+		if herr := s.handleError(c, err); herr != nil {
+			return herr
+		}
+	}
+	s.log.Info("request", "method", c.Method(), "path", c.Path(), "status", c.Response().StatusCode(),
+		"duration", time.Since(start), "ip", clientIP(c), "request_id", requestID(c))
+	return nil
+}
+
+// securityHeaders forbids inline script, framing and MIME sniffing on every answer.
+func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	c.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+		"font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("X-Frame-Options", "DENY")
+	c.Set("Referrer-Policy", "same-origin")
+	c.Set("Cross-Origin-Opener-Policy", "same-origin")
+	c.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+	if s.cfg.secureCookies() {
+		c.Set("Strict-Transport-Security", "max-age=31536000")
+	}
+	return c.Next()
+}
+
+func requestID(c *fiber.Ctx) string {
+	id, _ := c.Locals("requestid").(string)
+	return id
+}
+
+// clientIP is the caller's address; behind a reverse proxy on the same machine, the address it forwards.
+func clientIP(c *fiber.Ctx) string {
+	remote := c.Context().RemoteIP()
+	if remote.IsLoopback() {
+		if fwd := c.Get(fiber.HeaderXForwardedFor); fwd != "" {
+			if ip := net.ParseIP(lastListItem(fwd)); ip != nil {
+				return ip.String()
+			}
+		}
+	}
+	return remote.String()
+}
+
+// lastListItem is the last entry of a comma-separated header: the one the nearest proxy added.
+func lastListItem(s string) string {
+	return strings.TrimSpace(s[strings.LastIndexByte(s, ',')+1:])
+}

@@ -1,0 +1,204 @@
+// Package store keeps Keyward's data in one SQLite file. It is the only package that speaks SQL.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Errors the rest of the program tells apart.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict")
+)
+
+// DB is the database: one connection that writes and a pool that reads, as SQLite in WAL mode
+// allows any number of readers beside a single writer.
+type DB struct {
+	write *sql.DB
+	read  *sql.DB
+	path  string
+
+	// Now is the clock; each transaction reads it once.
+	Now func() time.Time
+}
+
+// Open opens (creating if needed) the database file at path and applies the pending migrations.
+func Open(ctx context.Context, path string) (*DB, error) {
+	return open(ctx, path, migrations)
+}
+
+func open(ctx context.Context, path string, migrationFS fs.FS) (*DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	write, err := sql.Open("sqlite", dsn(path, "_txlock=immediate"))
+	if err != nil {
+		return nil, err
+	}
+	write.SetMaxOpenConns(1)
+	write.SetConnMaxIdleTime(0)
+	read, err := sql.Open("sqlite", dsn(path, "_pragma=query_only(1)"))
+	if err != nil {
+		write.Close()
+		return nil, err
+	}
+	read.SetMaxOpenConns(max(4, runtime.NumCPU()))
+	read.SetMaxIdleConns(max(4, runtime.NumCPU()))
+	db := &DB{write: write, read: read, path: path, Now: time.Now}
+	if err := db.migrate(ctx, migrationFS); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// dsn builds the modernc connection string: busy_timeout first, so that the other pragmas
+// already wait for a lock instead of failing.
+func dsn(path string, extra ...string) string {
+	q := []string{
+		"_pragma=busy_timeout(10000)",
+		"_pragma=journal_mode(WAL)",
+		"_pragma=foreign_keys(1)",
+		"_pragma=synchronous(NORMAL)",
+	}
+	q = append(q, extra...)
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + strings.Join(q, "&")
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	return errors.Join(db.read.Close(), db.write.Close())
+}
+
+// Ping tells whether the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.read.QueryRowContext(ctx, `SELECT 1`).Scan(&one)
+}
+
+// Backup writes a consistent copy of the live database to path, which must not exist yet.
+func (db *DB) Backup(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("%s already exists: choose a new file name", path)
+	}
+	_, err := db.read.ExecContext(ctx, `VACUUM INTO ?`, path)
+	return err
+}
+
+// Tx is a transaction with the time fixed at its start.
+type Tx struct {
+	*sql.Tx
+	now time.Time
+}
+
+// update runs fn in a write transaction, committed when fn returns nil.
+func (db *DB) update(ctx context.Context, fn func(*Tx) error) error {
+	return db.inTx(ctx, db.write, fn)
+}
+
+// view runs fn in a read-only transaction.
+func (db *DB) view(ctx context.Context, fn func(*Tx) error) error {
+	return db.inTx(ctx, db.read, fn)
+}
+
+func (db *DB) inTx(ctx context.Context, pool *sql.DB, fn func(*Tx) error) error {
+	sqlTx, err := pool.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	tx := &Tx{Tx: sqlTx, now: db.Now().UTC()}
+	if err := fn(tx); err != nil {
+		sqlTx.Rollback()
+		return conflictOr(err)
+	}
+	return conflictOr(sqlTx.Commit())
+}
+
+// conflictOr turns SQLite's UNIQUE violations into ErrConflict.
+func conflictOr(err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
+		return fmt.Errorf("%w: %s", ErrConflict, se.Error())
+	}
+	return err
+}
+
+// notFoundOr turns sql.ErrNoRows into ErrNotFound.
+func notFoundOr(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// migrate applies, in name order, each migration not yet recorded in schema_migrations,
+// each in its own transaction together with its record.
+func (db *DB) migrate(ctx context.Context, migrationFS fs.FS) error {
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL) WITHOUT ROWID`); err != nil {
+		return err
+	}
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := db.migrateFile(ctx, migrationFS, name); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func (db *DB) migrateFile(ctx context.Context, migrationFS fs.FS, name string) error {
+	return db.update(ctx, func(tx *Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = ?`, name).Scan(&n); err != nil || n > 0 {
+			return err
+		}
+		body, err := fs.ReadFile(migrationFS, name)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`, name, tx.now.Unix())
+		return err
+	})
+}
+
+// unix stores a time as Unix seconds; the zero time is NULL.
+func unix(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.Unix()
+}
+
+// fromUnix reads a time stored by unix.
+func fromUnix(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.Unix(n.Int64, 0).UTC()
+}

@@ -1,0 +1,9 @@
+// Package views holds the HTML templates of the portal and its emails, embedded in the binary.
+package views
+
+import "embed"
+
+// FS holds every template, named by its path without the .html extension ("layouts/main", "login").
+//
+//go:embed *.html layouts/*.html
+var FS embed.FS
