@@ -96,7 +96,7 @@ func (s *Server) csrfToken(c *fiber.Ctx) string {
 	key := csrfKey(c)
 	if key == "" {
 		v := randomToken()
-		s.setCookie(c, preCookie, v, time.Time{})
+		s.setCookie(c, preCookie, v, 0)
 		key = "pre:" + v
 	}
 	t := s.sign("csrf", key)
@@ -118,8 +118,10 @@ func (s *Server) checkCSRF(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-func (s *Server) setCookie(c *fiber.Ctx, name, value string, expires time.Time) {
-	c.Cookie(&fiber.Cookie{Name: name, Value: value, Path: "/", Expires: expires, HTTPOnly: true,
+// setCookie sets an HttpOnly, SameSite=Lax cookie; a maxAge of 0 makes it last as long as the browser.
+// Max-Age rather than Expires, so that a browser whose clock is off keeps it for the right time.
+func (s *Server) setCookie(c *fiber.Ctx, name, value string, maxAge time.Duration) {
+	c.Cookie(&fiber.Cookie{Name: name, Value: value, Path: "/", MaxAge: int(maxAge.Seconds()), HTTPOnly: true,
 		Secure: s.cfg.secureCookies(), SameSite: fiber.CookieSameSiteLaxMode})
 }
 
@@ -182,7 +184,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err := s.db.Audit(ctx, store.AuditEntry{ActorUserID: user.ID, ActorEmail: user.Email, Action: "login", IP: ip}); err != nil {
 		return err
 	}
-	s.setCookie(c, sessionCookie, raw, sess.CreatedAt.Add(sessionAbsoluteTimeout))
+	s.setCookie(c, sessionCookie, raw, sessionAbsoluteTimeout)
 	return c.Redirect(next, http.StatusSeeOther)
 }
 

@@ -99,7 +99,14 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("%s already exists: choose a new file name", path)
 	}
-	_, err := db.read.ExecContext(ctx, `VACUUM INTO ?`, path)
+	// Its own connection: the read pool is query_only, which VACUUM INTO counts as writing, and the
+	// writer must stay free. In WAL mode the copy is one read transaction, so writers carry on.
+	conn, err := sql.Open("sqlite", dsn(db.path))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_, err = conn.ExecContext(ctx, `VACUUM INTO ?`, path)
 	return err
 }
 

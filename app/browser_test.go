@@ -1,0 +1,106 @@
+package app
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// newChrome starts Debian's headless Chromium for a test. Without it the test is skipped on a
+// laptop, but fails in CI, where browser journeys must run.
+func newChrome(t *testing.T) context.Context {
+	t.Helper()
+	var path string
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			path = p
+			break
+		}
+	}
+	if path == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("Chromium is not installed, and CI must run the browser tests (apt-get install chromium)")
+		}
+		t.Skip("Chromium is not installed (apt-get install chromium)")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.WindowSize(1280, 900),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(allocCtx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting Chromium: %v", err)
+	}
+	return ctx
+}
+
+// run runs one browser action that returns a value, failing the test on error.
+func run[T any](t *testing.T, ctx context.Context, action chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, action)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// do runs browser steps in order, failing the test on the first error.
+func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBrowserSignInAndOut(t *testing.T) {
+	a := newTestApp(t)
+	ctx := newChrome(t)
+
+	do(t, ctx,
+		chromedp.Navigate(a.url+"/"),
+		chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), adminEmail),
+		chromedp.SendKeys(chromedp.ID("password"), adminPassword+"\n"),
+		chromedp.WaitVisible(`//h1[contains(., "Welcome")]`),
+	)
+	if got, want := strings.TrimSpace(run(t, ctx, chromedp.Text(chromedp.CSS("h1")))), "Welcome, Administrator"; got != want {
+		t.Errorf("heading %q, want %q", got, want)
+	}
+	if got := run(t, ctx, chromedp.Text(chromedp.CSS("main strong"))); got != adminEmail {
+		t.Errorf("shown email %q, want %q", got, adminEmail)
+	}
+	if got := run(t, ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector(".button-link")).color`)); got != "rgb(29, 78, 216)" {
+		t.Errorf("the stylesheet did not apply: sign-out link colour %q", got)
+	}
+	orgs := run(t, ctx, chromedp.Text(chromedp.CSS("table")))
+	if !strings.Contains(orgs, "Vendor") || !strings.Contains(orgs, "owner") {
+		t.Errorf("organizations table %q, want the vendor with the owner role", orgs)
+	}
+
+	do(t, ctx,
+		chromedp.Click(`//button[normalize-space()="Sign out"]`),
+		chromedp.WaitVisible(chromedp.ID("email")),
+	)
+	if got := run(t, ctx, chromedp.Text(chromedp.CSS("h1"))); got != "Sign in" {
+		t.Errorf("after sign-out the page reads %q, want the sign-in page", got)
+	}
+	do(t, ctx, chromedp.Navigate(a.url+"/"), chromedp.WaitVisible(chromedp.ID("email")))
+	if got := run(t, ctx, chromedp.Location()); !strings.Contains(got, "/login") {
+		t.Errorf("after sign-out / went to %q, want the sign-in page", got)
+	}
+}

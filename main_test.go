@@ -1,0 +1,275 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	"keyward/store"
+)
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+var listening = regexp.MustCompile(`listening on (http://\S+);`)
+
+// startRun runs the program as the shell would and returns its URL once it listens.
+func startRun(t *testing.T, args []string, vars map[string]string) (url string, output *strings.Builder, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, args, env(vars), pw, io.Discard)
+		pw.Close()
+	}()
+	output = &strings.Builder{}
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		output.WriteString(sc.Text() + "\n")
+		if m := listening.FindStringSubmatch(sc.Text()); m != nil {
+			url = m[1]
+			break
+		}
+	}
+	if url == "" {
+		cancel()
+		t.Fatalf("the server did not start: %v\n%s", <-done, output)
+	}
+	go io.Copy(io.Discard, pr)
+	return url, output, func() error { cancel(); return <-done }
+}
+
+func TestServeFromTempDir(t *testing.T) {
+	dir := t.TempDir()
+	url, out, stop := startRun(t, []string{"--addr", "127.0.0.1:0", "--demo"}, map[string]string{
+		"KEYWARD_DATA": dir, "KEYWARD_ADMIN_EMAIL": "ops@keyward.test", "KEYWARD_ADMIN_PASSWORD": "a-long-enough-password",
+	})
+	for _, want := range []string{"Created the staff owner ops@keyward.test", "carla@contoso.example", "keyward-demo"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("start-up output lacks %q:\n%s", want, out)
+		}
+	}
+	for path, status := range map[string]int{"/healthz": 200, "/login": 200, "/": 200, "/nowhere": 404} {
+		resp, err := http.Get(url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != status {
+			t.Errorf("GET %s: %d, want %d", path, resp.StatusCode, status)
+		}
+	}
+	info, err := os.Stat(filepath.Join(dir, "instance.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := info.Mode().Perm(); got != 0o600 {
+		t.Errorf("instance secret mode %o, want 600", got)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+
+	// A restart prints the demo sign-ins again but never a new staff owner.
+	_, out, stop = startRun(t, []string{"serve", "--addr", "127.0.0.1:0", "--data", dir, "--demo"}, map[string]string{})
+	stop()
+	if strings.Contains(out.String(), "Created the staff owner") || !strings.Contains(out.String(), "Demo sign-ins") {
+		t.Errorf("restart output:\n%s", out)
+	}
+}
+
+func TestCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	var out, errs strings.Builder
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		vars    map[string]string
+		wantErr string
+		wantOut string
+	}{
+		{"help", []string{"--help"}, nil, "", "keyward backup [--data DIR] FILE"},
+		{"version", []string{"version"}, nil, "", "keyward "},
+		{"unknown command", []string{"frobnicate"}, nil, `unknown command "frobnicate"`, ""},
+		{"flag after argument", []string{"backup", "x.db", "--data", dir}, nil, "want 1 argument", ""},
+		{"bad env", []string{"serve"}, map[string]string{"KEYWARD_DEVICE_RATE": "lots"}, "KEYWARD_DEVICE_RATE", ""},
+		{"bad base url", []string{"serve", "--base-url", "localhost"}, nil, "--base-url", ""},
+		{"bad retention", []string{"serve", "--raw-retention", "forever"}, nil, "--raw-retention", ""},
+		{"bad smtp url", []string{"serve", "--smtp-url", "mail.example.com"}, nil, "--smtp-url", ""},
+		{"migrate", []string{"migrate", "--data", dir}, nil, "", "up to date"},
+		{"token for nobody", []string{"token", "--data", dir, "--email", "nobody@keyward.test"}, nil, "no user has the email", ""},
+		{"token without email", []string{"token", "--data", dir}, nil, "--email is required", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out.Reset()
+			errs.Reset()
+			err := run(context.Background(), tc.args, env(tc.vars), &out, &errs)
+			if tc.wantErr == "" && err != nil {
+				t.Fatalf("error %v", err)
+			}
+			if tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
+			}
+			if !strings.Contains(out.String(), tc.wantOut) {
+				t.Errorf("output %q, want it to contain %q", out.String(), tc.wantOut)
+			}
+		})
+	}
+}
+
+func TestTokenCommand(t *testing.T) {
+	dir := t.TempDir()
+	url, _, stop := startRun(t, []string{"--addr", "127.0.0.1:0", "--data", dir}, map[string]string{
+		"KEYWARD_ADMIN_EMAIL": "ops@keyward.test", "KEYWARD_ADMIN_PASSWORD": "a-long-enough-password",
+	})
+	defer stop()
+	var out strings.Builder
+	if err := run(context.Background(), []string{"token", "--data", dir, "--email", "ops@keyward.test"}, env(nil), &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	token := strings.TrimSpace(out.String())
+	req, _ := http.NewRequest(http.MethodGet, url+"/api/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("the printed token %q: status %d, want 200", token, resp.StatusCode)
+	}
+}
+
+func TestBackupWhileWriting(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(dir, "keyward.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.CreateVendor(ctx, &store.Org{Name: "V"}, &store.User{Email: "v@keyward.test", Name: "V", PasswordHash: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	writing, stopWriting := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	written := 0
+	busy := make(chan struct{}) // closed once 200 rows are in, so the backup runs amid writes
+	go func() {
+		defer wg.Done()
+		for writing.Err() == nil {
+			if err := db.Audit(ctx, store.AuditEntry{Action: "test.write", Details: strings.Repeat("x", 500)}); err != nil {
+				t.Error(err)
+				return
+			}
+			if written++; written == 200 {
+				close(busy)
+			}
+		}
+	}()
+	<-busy
+	copyPath := filepath.Join(t.TempDir(), "copy.db")
+	var out strings.Builder
+	err = run(ctx, []string{"backup", "--data", dir, copyPath}, env(nil), &out, io.Discard)
+	stopWriting()
+	wg.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	backup, err := sql.Open("sqlite", copyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer backup.Close()
+	var check string
+	if err := backup.QueryRow(`PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
+		t.Fatalf("integrity_check: %q %v", check, err)
+	}
+	var rows int
+	backup.QueryRow(`SELECT count(*) FROM audit_log WHERE action = 'test.write'`).Scan(&rows)
+	if rows < 200 || rows > written {
+		t.Errorf("the copy holds %d of the %d rows written; want at least the 200 written before it", rows, written)
+	}
+	if err := run(ctx, []string{"backup", "--data", dir, copyPath}, env(nil), io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Errorf("a backup over an existing file: %v, want a refusal", err)
+	}
+}
+
+// TestBinaryAlone builds the binary, copies it alone into an empty folder, starts it there,
+// and stops it with SIGTERM: everything it serves must come from inside it.
+func TestBinaryAlone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "keyward")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "--addr", "127.0.0.1:0")
+	cmd.Dir = dir
+	cmd.Env = []string{"KEYWARD_ADMIN_PASSWORD=a-long-enough-password"}
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	var url string
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if m := listening.FindStringSubmatch(sc.Text()); m != nil {
+			url = m[1]
+			break
+		}
+	}
+	go io.Copy(io.Discard, stdout)
+	if url == "" {
+		t.Fatal("the binary did not start")
+	}
+	resp, err := http.Get(url + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	css := regexp.MustCompile(`href="(/assets/css/[^"]+)"`).FindSubmatch(page)
+	if resp.StatusCode != 200 || css == nil {
+		t.Fatalf("GET /login: %d, no stylesheet link:\n%s", resp.StatusCode, page)
+	}
+	if resp, err := http.Get(url + string(css[1])); err != nil || resp.StatusCode != 200 {
+		t.Errorf("GET %s: %v %v", css[1], resp.StatusCode, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data", "keyward.db")); err != nil {
+		t.Errorf("no database in ./data of the working folder: %v", err)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v, want a clean exit", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Error("still running 30 s after SIGTERM")
+	}
+}
