@@ -42,14 +42,6 @@ func (s *Server) authenticateToken(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// requireToken answers 401 to management API calls without a valid personal token.
-func requireToken(c *fiber.Ctx) error {
-	if currentUser(c) == nil {
-		return errUnauthorized
-	}
-	return c.Next()
-}
-
 // NewAPIToken creates a personal API token for the user and returns its value, shown only this once.
 func NewAPIToken(ctx context.Context, db *store.DB, userID int64, name string) (string, error) {
 	value := apiTokenPrefix + randomToken()

@@ -23,10 +23,10 @@ const (
 	localCSRF      = "csrf"
 )
 
-func (s *Server) routeAuth(r fiber.Router) {
-	r.Get("/login", s.loginForm)
-	r.Post("/login", s.login)
-	r.Post("/logout", s.logout)
+func (s *Server) routeAuth() {
+	s.route(fiber.MethodGet, "/login", guard{Action: ActionPublic}, s.loginForm)
+	s.route(fiber.MethodPost, "/login", guard{Action: ActionPublic}, s.login)
+	s.route(fiber.MethodPost, "/logout", guard{Action: ActionPublic}, s.logout)
 }
 
 // currentUser is the signed-in user (portal) or the token's user (API), or nil.
@@ -66,14 +66,6 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 	}
 	c.Locals(localUser, &user)
 	c.Locals(localSessionID, raw)
-	return c.Next()
-}
-
-// requireUser sends visitors who are not signed in to the sign-in page, and back afterwards.
-func (s *Server) requireUser(c *fiber.Ctx) error {
-	if currentUser(c) == nil {
-		return c.Redirect("/login?next="+c.OriginalURL(), http.StatusSeeOther)
-	}
 	return c.Next()
 }
 

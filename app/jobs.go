@@ -19,6 +19,7 @@ func (s *Server) newScheduler() (gocron.Scheduler, error) {
 		run   func(context.Context) error
 	}{
 		{"delete expired sessions", time.Hour, s.deleteExpiredSessions},
+		{"retry email delivery", time.Minute, func(context.Context) error { s.wakeOutbox(); return nil }},
 	}
 	for _, j := range jobs {
 		_, err := sched.NewJob(gocron.DurationJob(j.every), gocron.NewTask(s.runJob, j.name, j.run),

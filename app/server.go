@@ -41,9 +41,16 @@ type Server struct {
 	fiber     *fiber.App
 	scheduler gocron.Scheduler
 	ln        net.Listener
+	mails     *mailTemplates
+
+	outboxWake   chan struct{} // a commit wrote emails
+	outboxDone   chan struct{} // the delivery worker has stopped
+	outboxCancel context.CancelFunc
 
 	signInByEmail *ratelimit.Limiter
 	signInByIP    *ratelimit.Limiter
+
+	routeTable []routeEntry
 }
 
 // New builds a server over an open database; secret is the instance secret of the data folder.
@@ -59,9 +66,14 @@ func New(cfg Config, db *store.DB, secret []byte, log *slog.Logger, clock clockw
 		// while a person who mistypes never notices.
 		signInByEmail: ratelimit.New(10, 15*time.Minute, clock.Now),
 		signInByIP:    ratelimit.New(60, 15*time.Minute, clock.Now),
+		outboxWake:    make(chan struct{}, 1),
+		outboxDone:    make(chan struct{}),
 	}
 	var err error
 	if s.assets, err = loadAssets(assets.FS); err != nil {
+		return nil, err
+	}
+	if s.mails, err = loadMailTemplates(views.FS); err != nil {
 		return nil, err
 	}
 	engine := html.NewFileSystem(http.FS(views.FS), ".html")
@@ -92,17 +104,18 @@ func (s *Server) routes() {
 	r.Get("/assets/*", s.asset)
 	r.Get("/healthz", s.healthz)
 
-	api := r.Group("/api", s.authenticateToken)
-	api.Get("/v1/me", requireToken, s.apiMe)
-	api.Use(func(*fiber.Ctx) error { return errNotFound })
+	// The APIs authenticate with a header, the portal with its session cookie and CSRF tokens.
+	r.Use("/api", s.authenticateToken)
+	r.Use(portalOnly(s.loadSession), portalOnly(s.checkCSRF))
 
-	r.Use(s.loadSession, s.checkCSRF)
-	s.routeAuth(r)
-	r.Get("/", s.requireUser, s.home)
+	s.route(fiber.MethodGet, "/api/v1/me", guard{Action: ActionSignedIn}, s.apiMe)
+	s.routeAuth()
+	s.route(fiber.MethodGet, "/", guard{Action: ActionSignedIn}, s.home)
 	r.Use(func(*fiber.Ctx) error { return errNotFound })
 }
 
-// Listen binds addr and serves in the background; the scheduler starts with it.
+// Listen binds addr and serves in the background; the scheduler and the email worker start
+// with it, and the worker looks at once for emails left from before a stop.
 func (s *Server) Listen(addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -115,6 +128,10 @@ func (s *Server) Listen(addr string) error {
 		}
 	}()
 	s.scheduler.Start()
+	var ctx context.Context
+	ctx, s.outboxCancel = context.WithCancel(context.Background())
+	go s.runOutbox(ctx)
+	s.wakeOutbox()
 	return nil
 }
 
@@ -123,13 +140,18 @@ func (s *Server) URL() string {
 	return "http://" + s.ln.Addr().String()
 }
 
-// Close stops taking requests, lets those in flight finish, then stops the scheduler.
+// Close stops taking requests, lets those in flight finish, then stops the scheduler and the
+// email worker; the caller closes the database after it.
 func (s *Server) Close(ctx context.Context) error {
 	var errs []error
 	if s.ln != nil {
 		errs = append(errs, s.fiber.ShutdownWithContext(ctx))
 	}
 	errs = append(errs, s.scheduler.Shutdown())
+	if s.outboxCancel != nil {
+		s.outboxCancel()
+		<-s.outboxDone
+	}
 	return errors.Join(errs...)
 }
 
@@ -169,6 +191,16 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 		c.Set("Strict-Transport-Security", "max-age=31536000")
 	}
 	return c.Next()
+}
+
+// portalOnly applies a middleware of the portal's pages, passing API requests through.
+func portalOnly(h fiber.Handler) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if isAPI(c) {
+			return c.Next()
+		}
+		return h(c)
+	}
 }
 
 func requestID(c *fiber.Ctx) string {

@@ -5,5 +5,5 @@ import "embed"
 
 // FS holds every template, named by its path without the .html extension ("layouts/main", "login").
 //
-//go:embed *.html layouts/*.html
+//go:embed *.html layouts/*.html mail/*.html mail/*.txt
 var FS embed.FS

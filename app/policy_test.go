@@ -1,0 +1,79 @@
+package app
+
+import (
+	"testing"
+
+	"keyward/store"
+)
+
+// TestPolicyTable checks the role × action table of DESIGN §1, row by row.
+func TestPolicyTable(t *testing.T) {
+	vendor := store.Org{ID: 1, Kind: store.KindVendor}
+	dist := store.Org{ID: 2, Kind: store.KindDistributor, ParentID: 1}
+	client := store.Org{ID: 3, Kind: store.KindClient, ParentID: 2}
+	otherDist := store.Org{ID: 4, Kind: store.KindDistributor, ParentID: 1}
+	otherClient := store.Org{ID: 5, Kind: store.KindClient, ParentID: 4}
+	member := func(org store.Org, role string) access {
+		return newAccess([]store.Membership{{Org: org, Role: role}})
+	}
+	users := map[string]access{
+		"staff":              member(vendor, store.RoleMember),
+		"distributor owner":  member(dist, store.RoleOwner),
+		"distributor member": member(dist, store.RoleMember),
+		"client owner":       member(client, store.RoleOwner),
+		"client member":      member(client, store.RoleMember),
+	}
+	// The expected answer on the client org, in the order staff, distributor owner, distributor
+	// member, client owner, client member: "y" allowed, "-" forbidden (403).
+	table := []struct {
+		action Action
+		want   string
+	}{
+		{ActionAdminister, "y----"},
+		{ActionManageClients, "yyy--"},
+		{ActionManageLicenses, "yyy--"},
+		{ActionRevealKey, "yyyy-"},
+		{ActionView, "yyyyy"},
+		{ActionRevokeSeat, "yyyy-"},
+		{ActionInvite, "yyyyy"},
+		{ActionManageMembers, "y--y-"}, // a distributor owner manages its own org's members, not its clients'
+	}
+	order := []string{"staff", "distributor owner", "distributor member", "client owner", "client member"}
+	for _, row := range table {
+		for i, who := range order {
+			err := users[who].authorize(row.action, client)
+			want := row.want[i] == 'y'
+			if (err == nil) != want || (!want && err != errForbidden) {
+				t.Errorf("%s, %s on the client: %v, want allowed=%v (else 403)", who, row.action, err, want)
+			}
+			// Nobody but staff sees another distributor's client: it does not exist for them (404).
+			err = users[who].authorize(row.action, otherClient)
+			if who == "staff" && want && err != nil {
+				t.Errorf("staff, %s on a foreign client: %v", row.action, err)
+			}
+			if who != "staff" && err != errNotFound {
+				t.Errorf("%s, %s on a foreign client: %v, want 404", who, row.action, err)
+			}
+		}
+	}
+	if err := users["distributor owner"].authorize(ActionManageMembers, dist); err != nil {
+		t.Errorf("a distributor owner may manage its own org's members: %v", err)
+	}
+	if err := users["client owner"].authorize(ActionView, dist); err != errNotFound {
+		t.Errorf("a client owner sees its distributor: %v, want 404", err)
+	}
+	if err := users["distributor owner"].authorize(ActionView, otherDist); err != errNotFound {
+		t.Errorf("a distributor sees another distributor: %v, want 404", err)
+	}
+	if err := users["distributor owner"].authorize(ActionView, vendor); err != errNotFound {
+		t.Errorf("a distributor sees the vendor org: %v, want 404", err)
+	}
+	for who, want := range map[string]bool{"staff": true, "distributor owner": true, "distributor member": true, "client owner": true, "client member": false} {
+		if got := users[who].mayChooseRole(client); got != want {
+			t.Errorf("%s chooses the role of invitees to the client: %v, want %v", who, got, want)
+		}
+	}
+	if users["distributor member"].mayChooseRole(dist) {
+		t.Error("a distributor member chooses roles in its own org; members invite members")
+	}
+}

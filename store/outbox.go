@@ -1,0 +1,103 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// Email is a message in the outbox.
+type Email struct {
+	ID            int64
+	MessageID     string // stable across delivery attempts, so receivers can drop duplicates
+	To            string
+	Subject       string
+	Text          string
+	HTML          string
+	Template      string // which template wrote it
+	CreatedAt     time.Time
+	Attempts      int
+	NextAttemptAt time.Time
+	SentAt        time.Time
+	FailedAt      time.Time // set when delivery was given up
+	LastError     string
+}
+
+// enqueueEmails adds emails to the outbox within tx, so they exist exactly when the action
+// that causes them is committed. Every store method whose action sends email takes them.
+func enqueueEmails(ctx context.Context, tx *Tx, emails []Email) error {
+	for _, e := range emails {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (message_id, to_addr, subject, text_body, html_body, template,
+			created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			e.MessageID, e.To, e.Subject, e.Text, e.HTML, e.Template, tx.now.Unix(), tx.now.Unix()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// EnqueueEmails adds emails to the outbox on their own, for emails no other change goes with.
+func (db *DB) EnqueueEmails(ctx context.Context, emails ...Email) error {
+	return db.update(ctx, func(tx *Tx) error { return enqueueEmails(ctx, tx, emails) })
+}
+
+const emailColumns = `id, message_id, to_addr, subject, text_body, html_body, template, created_at, attempts,
+	next_attempt_at, sent_at, failed_at, last_error`
+
+func scanEmail(row interface{ Scan(...any) error }, e *Email) error {
+	var created, next, sent, failed sql.NullInt64
+	if err := row.Scan(&e.ID, &e.MessageID, &e.To, &e.Subject, &e.Text, &e.HTML, &e.Template, &created, &e.Attempts,
+		&next, &sent, &failed, &e.LastError); err != nil {
+		return notFoundOr(err)
+	}
+	e.CreatedAt, e.NextAttemptAt, e.SentAt, e.FailedAt = fromUnix(created), fromUnix(next), fromUnix(sent), fromUnix(failed)
+	return nil
+}
+
+// DueEmails lists up to limit unsent emails whose next attempt has come, oldest first.
+func (db *DB) DueEmails(ctx context.Context, limit int) ([]Email, error) {
+	var es []Email
+	err := db.view(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT `+emailColumns+` FROM outbox
+			WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
+			tx.now.Unix(), limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var e Email
+			if err := scanEmail(rows, &e); err != nil {
+				return err
+			}
+			es = append(es, e)
+		}
+		return rows.Err()
+	})
+	return es, err
+}
+
+// MarkEmailSent records a delivered email.
+func (db *DB) MarkEmailSent(ctx context.Context, id int64) error {
+	return db.update(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = '' WHERE id = ?`,
+			tx.now.Unix(), id)
+		return err
+	})
+}
+
+// MarkEmailFailed records a failed attempt: the next one is due at next, or, when next is zero,
+// delivery is given up.
+func (db *DB) MarkEmailFailed(ctx context.Context, id int64, reason string, next time.Time) error {
+	return db.update(ctx, func(tx *Tx) error {
+		var err error
+		if next.IsZero() {
+			_, err = tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = ?, failed_at = ? WHERE id = ?`,
+				reason, tx.now.Unix(), id)
+		} else {
+			_, err = tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?`,
+				reason, next.Unix(), id)
+		}
+		return err
+	})
+}
