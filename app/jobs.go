@@ -20,6 +20,7 @@ func (s *Server) newScheduler() (gocron.Scheduler, error) {
 	}{
 		{"delete expired sessions", time.Hour, s.deleteExpiredSessions},
 		{"retry email delivery", time.Minute, func(context.Context) error { s.wakeOutbox(); return nil }},
+		{"prune raw usage", time.Hour, s.pruneRawUsage},
 	}
 	for _, j := range jobs {
 		_, err := sched.NewJob(gocron.DurationJob(j.every), gocron.NewTask(s.runJob, j.name, j.run),
@@ -43,6 +44,17 @@ func (s *Server) deleteExpiredSessions(ctx context.Context) error {
 	n, err := s.db.DeleteExpiredSessions(ctx, sessionIdleTimeout, sessionAbsoluteTimeout)
 	if n > 0 {
 		s.log.Info("deleted expired sessions", "count", n)
+	}
+	return err
+}
+
+// pruneRawUsage drops the raw usage samples of the days past the retention; the hourly
+// roll-ups and daily cores they were summed into stay, so no cost changes.
+func (s *Server) pruneRawUsage(ctx context.Context) error {
+	before := s.clock.Now().Add(-s.cfg.RawRetention).UTC().Format(time.DateOnly)
+	n, err := s.db.PruneRawUsage(ctx, before)
+	if n > 0 {
+		s.log.Info("pruned raw usage", "days", n, "before", before)
 	}
 	return err
 }

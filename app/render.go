@@ -2,9 +2,12 @@ package app
 
 import (
 	"html/template"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"keyward/app/billing"
 )
 
 func (s *Server) templateFuncs() template.FuncMap {
@@ -16,6 +19,7 @@ func (s *Server) templateFuncs() template.FuncMap {
 			}
 			return t.UTC().Format("2006-01-02")
 		},
+		"money": moneyText,
 		"datetime": func(t time.Time) string {
 			if t.IsZero() {
 				return "—"
@@ -23,6 +27,23 @@ func (s *Server) templateFuncs() template.FuncMap {
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
 	}
+}
+
+// moneyText shows an amount with thousands separators and its currency: "1,098.50 EUR".
+func moneyText(m billing.Money) string {
+	s := m.String()
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	whole, frac, hasFrac := strings.Cut(s, ".")
+	for i := len(whole) - 3; i > 0; i -= 3 {
+		whole = whole[:i] + "," + whole[i:]
+	}
+	if hasFrac {
+		whole += "." + frac
+	}
+	return sign + whole + " " + string(m.Currency)
 }
 
 // render writes a page inside the main layout, adding what every page shows: the signed-in

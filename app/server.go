@@ -90,6 +90,7 @@ func New(cfg Config, db *store.DB, secret []byte, log *slog.Logger, clock clockw
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           2 * time.Minute,
+		BodyLimit:             maxUsageBody + 1<<20, // usage reports; gzipped ones are bounded again once unpacked
 	})
 	if s.scheduler, err = s.newScheduler(); err != nil {
 		return nil, err
@@ -111,6 +112,7 @@ func (s *Server) routes() {
 	s.route(fiber.MethodGet, "/api/v1/me", guard{Action: ActionSignedIn}, s.apiMe)
 	s.routeAuth()
 	s.route(fiber.MethodGet, "/", guard{Action: ActionSignedIn}, s.home)
+	s.routeUsage()
 	r.Use(func(*fiber.Ctx) error { return errNotFound })
 }
 

@@ -56,6 +56,9 @@ func (d Date) Time() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 
 // AddDays returns the day n days later (earlier when n is negative).
 func (d Date) AddDays(n int) Date { return NewDate(d.Year, d.Month, d.Day+n) }
 
+// DaysUntil is the number of days from d to e (negative when e comes first).
+func (d Date) DaysUntil(e Date) int { return int(e.Time().Sub(d.Time()).Hours() / 24) }
+
 // Compare orders days in time: -1 when d is earlier than e, 0 when they are the same day, +1 when later.
 func (d Date) Compare(e Date) int {
 	if c := cmp.Compare(d.Year, e.Year); c != 0 {

@@ -85,3 +85,19 @@ func TestDateJSON(t *testing.T) {
 		t.Errorf("round trip = %+v, want %+v", out, in)
 	}
 }
+
+func TestDaysUntil(t *testing.T) {
+	for _, tc := range []struct {
+		from, to Date
+		want     int
+	}{
+		{NewDate(2026, 10, 1), NewDate(2026, 10, 31), 30},
+		{NewDate(2026, 2, 28), NewDate(2026, 3, 1), 1},
+		{NewDate(2028, 2, 28), NewDate(2028, 3, 1), 2},
+		{NewDate(2026, 12, 31), NewDate(2026, 1, 1), -364},
+	} {
+		if got := tc.from.DaysUntil(tc.to); got != tc.want {
+			t.Errorf("%s → %s: %d days, want %d", tc.from, tc.to, got, tc.want)
+		}
+	}
+}

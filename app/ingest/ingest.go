@@ -58,10 +58,21 @@ type rawSample struct {
 	Metrics json.RawMessage `json:"metrics"` // read by readMetrics, much faster than a map
 }
 
-// Parse reads a report; now is the server's clock, for the limit on future samples.
-// The result holds no two samples of the same service and second: the later ones are
-// counted in duplicates.
-func Parse(body []byte, now time.Time) (r Report, duplicates int, err error) {
+// Window is the span of times a sample may have: from the earliest day the license takes usage
+// for, to 5 minutes past the server's clock.
+type Window struct {
+	NotBefore time.Time
+	NotAfter  time.Time
+}
+
+// WindowAt is the window of a license that takes usage from notBefore, at the time now.
+func WindowAt(now, notBefore time.Time) Window {
+	return Window{NotBefore: notBefore, NotAfter: now.Add(MaxFuture)}
+}
+
+// Parse reads a report whose samples must fall in the window. The result holds no two samples
+// of the same service and second: the later ones are counted in duplicates.
+func Parse(body []byte, w Window) (r Report, duplicates int, err error) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(body, &top); err != nil {
 		return Report{}, 0, fieldError("body", "send a JSON object {\"setup\": …, \"samples\": […]}: %s", jsonProblem(err))
@@ -90,11 +101,10 @@ func Parse(body []byte, now time.Time) (r Report, duplicates int, err error) {
 	case len(samples) > MaxSamples:
 		return Report{}, 0, fieldError("samples", "at most %d samples a request (got %d): split the report", MaxSamples, len(samples))
 	}
-	limit := now.Add(MaxFuture)
 	r.Samples = make([]Sample, 0, len(samples))
 	seen := make(map[sampleKey]bool, len(samples))
 	for i, raw := range samples {
-		s, err := parseSample(i, raw, limit)
+		s, err := parseSample(i, raw, w)
 		if err != nil {
 			return Report{}, 0, err
 		}
@@ -125,7 +135,7 @@ func parseSetup(raw json.RawMessage) (string, error) {
 	return setup, nil
 }
 
-func parseSample(i int, raw rawSample, limit time.Time) (Sample, error) {
+func parseSample(i int, raw rawSample, w Window) (Sample, error) {
 	var s Sample
 	path := samplePath(i)
 	text, ok := plainString(raw.Time)
@@ -137,8 +147,12 @@ func parseSample(i int, raw rawSample, limit time.Time) (Sample, error) {
 		return s, fieldError(path+".time", "%q is not an RFC 3339 time such as \"2026-10-01T00:00:20Z\"", text)
 	}
 	s.Time = t.UTC().Truncate(time.Second)
-	if s.Time.After(limit) {
+	if s.Time.After(w.NotAfter) {
 		return s, fieldError(path+".time", "%s is more than 5 minutes in the future: check the setup's clock", text)
+	}
+	if s.Time.Before(w.NotBefore) {
+		return s, fieldError(path+".time", "%s is before %s, the first day this license takes usage for", text,
+			w.NotBefore.Format(time.DateOnly))
 	}
 	if s.Service, ok = plainString(raw.Service); !ok || !validName(s.Service) {
 		return s, fieldError(path+".service", "send the service name: 1 to 64 characters among A-Z a-z 0-9 . _ -")

@@ -8,7 +8,10 @@ import (
 	"time"
 )
 
-var now = time.Date(2026, 10, 1, 12, 0, 0, 0, time.UTC)
+var (
+	now    = time.Date(2026, 10, 1, 12, 0, 0, 0, time.UTC)
+	window = WindowAt(now, time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC))
+)
 
 func TestMicro(t *testing.T) {
 	for _, tc := range []struct {
@@ -93,7 +96,7 @@ func TestParse(t *testing.T) {
 		{"time":"2026-10-01T00:00:20Z","service":"api","metrics":{"cores":1.25,"memory_mb":512}},
 		{"time":"2026-10-01T02:00:20+02:00","service":"api","metrics":{"cores":2}},
 		{"time":"2026-10-01T00:00:40.5Z","service":"db","metrics":{"cores":0.5}}]}`
-	r, dups, err := Parse([]byte(body), now)
+	r, dups, err := Parse([]byte(body), window)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,6 +139,7 @@ func TestParseErrorsNameTheField(t *testing.T) {
 		{"unknown sample field", `{"setup":"s","samples":[` + good + `,{"time":"2026-10-01T00:00:20Z","service":"x","metrics":{"cores":1},"host":"a"}]}`, "samples[1].host"},
 		{"bad time", `{"setup":"s","samples":[{"time":"yesterday","service":"api","metrics":{"cores":1}}]}`, "samples[0].time"},
 		{"time not a string", `{"setup":"s","samples":[{"time":1696118420,"service":"api","metrics":{"cores":1}}]}`, "samples[0].time"},
+		{"time before the license", `{"setup":"s","samples":[` + good + `,{"time":"2026-08-31T23:59:59Z","service":"api","metrics":{"cores":1}}]}`, "samples[1].time"},
 		{"time in the future", `{"setup":"s","samples":[{"time":"2026-10-01T12:05:01Z","service":"api","metrics":{"cores":1}}]}`, "samples[0].time"},
 		{"missing service", `{"setup":"s","samples":[{"time":"2026-10-01T00:00:20Z","metrics":{"cores":1}}]}`, "samples[0].service"},
 		{"no metrics", `{"setup":"s","samples":[{"time":"2026-10-01T00:00:20Z","service":"api","metrics":{}}]}`, "samples[0].metrics"},
@@ -145,7 +149,7 @@ func TestParseErrorsNameTheField(t *testing.T) {
 		{"bad metric name", `{"setup":"s","samples":[{"time":"2026-10-01T00:00:20Z","service":"api","metrics":{"cpu cores":1}}]}`, "samples[0].metrics"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := Parse([]byte(tc.body), now)
+			_, _, err := Parse([]byte(tc.body), window)
 			e, ok := err.(*Error)
 			if !ok {
 				t.Fatalf("error %v, want an *Error naming %s", err, tc.field)
@@ -161,7 +165,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"setup":"s","samples":[{"time":"2026-10-01T00:00:20Z","service":"api","metrics":{"cores":1.25}}]}`))
 	f.Add([]byte(`{"setup":"s","samples":[{"time":"2026-10-01T00:00:20Z","service":"api","metrics":{"cores":-1}}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		r, dups, err := Parse(body, now)
+		r, dups, err := Parse(body, window)
 		if err != nil {
 			if e, ok := err.(*Error); !ok || e.Field == "" || e.Message == "" {
 				t.Fatalf("error %v does not name a field", err)
@@ -198,7 +202,7 @@ func BenchmarkParse(b *testing.B) {
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := Parse(body, now); err != nil {
+		if _, _, err := Parse(body, window); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,0 +1,156 @@
+package store
+
+import (
+	"context"
+	"math/rand/v2"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+)
+
+// testLicense makes a database with one license to report usage for.
+func testLicense(t *testing.T) (*DB, int64) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "k.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	db.Now = func() time.Time { return time.Date(2026, 10, 20, 12, 0, 0, 0, time.UTC) }
+	vendor, owner := Org{Name: "V"}, User{Email: "v@k.test", Name: "V", PasswordHash: "x"}
+	if err := db.CreateVendor(ctx, &vendor, &owner); err != nil {
+		t.Fatal(err)
+	}
+	dist := Org{Kind: KindDistributor, ParentID: vendor.ID, Name: "D"}
+	client := Org{Kind: KindClient, Name: "C"}
+	if err := db.CreateOrg(ctx, &dist); err != nil {
+		t.Fatal(err)
+	}
+	client.ParentID = dist.ID
+	if err := db.CreateOrg(ctx, &client); err != nil {
+		t.Fatal(err)
+	}
+	var licenseID int64
+	err = db.update(ctx, func(tx *Tx) error {
+		res, err := tx.Exec(`INSERT INTO products (code, name, created_at, updated_at) VALUES ('p', 'P', 0, 0)`)
+		if err != nil {
+			return err
+		}
+		product, _ := res.LastInsertId()
+		res, err = tx.Exec(`INSERT INTO licenses (product_id, organization_id, distributor_id, key_hash, key_enc, key_suffix,
+			status, currency, payment_period, term_years, created_at, updated_at)
+			VALUES (?, ?, ?, x'01', x'01', 'AAAAA', 'in_use', 'EUR', 'monthly', 1, 0, 0)`, product, client.ID, dist.ID)
+		if err != nil {
+			return err
+		}
+		licenseID, err = res.LastInsertId()
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, licenseID
+}
+
+// sumDaily is a stand-in for the cost engine in store tests: the day's billed cores are the
+// whole cores of the largest hourly sum of the services' means.
+func sumDaily(rollups []CoreRollup) (int64, int64) {
+	byHour := map[time.Time]int64{}
+	var peak int64
+	for _, r := range rollups {
+		byHour[r.Hour] += r.Sum / r.Count
+		peak = max(peak, byHour[r.Hour])
+	}
+	return peak, (peak + 999_999) / 1_000_000
+}
+
+func usageSamples(n int) []UsageSample {
+	start := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+	var out []UsageSample
+	for i := range n {
+		out = append(out, UsageSample{
+			Time:    start.Add(time.Duration(i/3) * 20 * time.Minute),
+			Service: []string{"api", "db", "elasticsearch"}[i%3],
+			Metrics: []UsageMetric{{"cores", int64(1_000_000 + i*37_000)}, {"memory_mb", int64(512_000_000 + i)}},
+		})
+	}
+	return out
+}
+
+func TestIngestUsageIsIdempotentAndOrderFree(t *testing.T) {
+	ctx := context.Background()
+	samples := usageSamples(600)
+
+	db1, lic1 := testLicense(t)
+	acc, dup, err := db1.IngestUsage(ctx, UsageReport{LicenseID: lic1, Setup: "prod", Samples: samples}, sumDaily)
+	if err != nil || acc != 600 || dup != 0 {
+		t.Fatalf("first report: %d accepted, %d duplicates, %v; want 600, 0", acc, dup, err)
+	}
+	again := append([]UsageSample(nil), samples[:100]...)
+	again[0].Metrics = []UsageMetric{{"cores", 99_000_000}} // a resent sample with another value changes nothing
+	acc, dup, err = db1.IngestUsage(ctx, UsageReport{LicenseID: lic1, Setup: "prod", Samples: again}, sumDaily)
+	if err != nil || acc != 0 || dup != 100 {
+		t.Fatalf("resent report: %d accepted, %d duplicates, %v; want 0, 100", acc, dup, err)
+	}
+
+	// The same samples in random order and chunks give the same roll-ups and days.
+	db2, lic2 := testLicense(t)
+	shuffled := append([]UsageSample(nil), samples...)
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	for len(shuffled) > 0 {
+		n := min(len(shuffled), 1+len(shuffled)/3)
+		if _, _, err := db2.IngestUsage(ctx, UsageReport{LicenseID: lic2, Setup: "prod", Samples: shuffled[:n]}, sumDaily); err != nil {
+			t.Fatal(err)
+		}
+		shuffled = shuffled[n:]
+	}
+	from, to := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	h1, err := db1.UsageHours(ctx, lic1, from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h2, _ := db2.UsageHours(ctx, lic2, from, to)
+	if len(h1) == 0 || !reflect.DeepEqual(h1, h2) {
+		t.Errorf("roll-ups differ with the order of arrival:\n%v\n%v", h1, h2)
+	}
+	d1, _ := db1.UsageDays(ctx, lic1, "2026-10-01", "2026-10-31")
+	d2, _ := db2.UsageDays(ctx, lic2, "2026-10-01", "2026-10-31")
+	if len(d1) != 1 || len(d1[0].Days) == 0 || !reflect.DeepEqual(d1, d2) {
+		t.Errorf("daily cores differ with the order of arrival:\n%v\n%v", d1, d2)
+	}
+	if got, want := d1[0].FirstSample, samples[0].Time; !got.Equal(want) {
+		t.Errorf("first sample %s, want %s", got, want)
+	}
+}
+
+func TestPruningClosesOldHours(t *testing.T) {
+	ctx := context.Background()
+	db, lic := testLicense(t)
+	samples := usageSamples(90) // 2026-10-01 00:00 to 09:40
+	if _, _, err := db.IngestUsage(ctx, UsageReport{LicenseID: lic, Setup: "prod", Samples: samples}, sumDaily); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := db.UsageDays(ctx, lic, "2026-10-01", "2026-10-31")
+	n, err := db.PruneRawUsage(ctx, "2026-10-05")
+	if err != nil || n != 1 {
+		t.Fatalf("pruned %d tables, %v; want 1", n, err)
+	}
+	after, _ := db.UsageDays(ctx, lic, "2026-10-01", "2026-10-31")
+	if !reflect.DeepEqual(before, after) {
+		t.Errorf("pruning changed the daily cores: %v → %v", before, after)
+	}
+	// Sent again after pruning: the hours are closed, nothing counts twice.
+	closedBefore := time.Date(2026, 10, 5, 0, 0, 0, 0, time.UTC)
+	acc, dup, err := db.IngestUsage(ctx, UsageReport{LicenseID: lic, Setup: "prod", Samples: samples, ClosedBefore: closedBefore}, sumDaily)
+	if err != nil || acc != 0 || dup != 90 {
+		t.Errorf("resent after pruning: %d accepted, %d duplicates, %v; want 0, 90", acc, dup, err)
+	}
+	// History for an old hour that holds no data yet is still imported.
+	old := []UsageSample{{Time: time.Date(2026, 9, 30, 23, 0, 0, 0, time.UTC), Service: "api", Metrics: []UsageMetric{{"cores", 2_000_000}}}}
+	acc, _, err = db.IngestUsage(ctx, UsageReport{LicenseID: lic, Setup: "prod", Samples: old, ClosedBefore: closedBefore}, sumDaily)
+	if err != nil || acc != 1 {
+		t.Errorf("history into an empty old hour: %d accepted, %v; want 1", acc, err)
+	}
+}
