@@ -8,7 +8,7 @@ import (
 )
 
 func (s *Server) templateFuncs() template.FuncMap {
-	return template.FuncMap{
+	funcs := template.FuncMap{
 		"asset": s.assets.url,
 		"date": func(t time.Time) string {
 			if t.IsZero() {
@@ -23,6 +23,10 @@ func (s *Server) templateFuncs() template.FuncMap {
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
 	}
+	for name, f := range licenseFuncs() {
+		funcs[name] = f
+	}
+	return funcs
 }
 
 // render writes a page inside the main layout, adding what every page shows: the signed-in
@@ -37,6 +41,7 @@ func (s *Server) render(c *fiber.Ctx, page string, data fiber.Map) error {
 			return err
 		}
 		data["Memberships"] = ms
+		data["Staff"] = newAccess(ms).staff
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Render(page, data)
