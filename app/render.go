@@ -11,7 +11,7 @@ import (
 )
 
 func (s *Server) templateFuncs() template.FuncMap {
-	return template.FuncMap{
+	funcs := template.FuncMap{
 		"asset": s.assets.url,
 		"date": func(t time.Time) string {
 			if t.IsZero() {
@@ -19,7 +19,7 @@ func (s *Server) templateFuncs() template.FuncMap {
 			}
 			return t.UTC().Format("2006-01-02")
 		},
-		"money": moneyText,
+		"amount": amountText,
 		"datetime": func(t time.Time) string {
 			if t.IsZero() {
 				return "—"
@@ -27,10 +27,14 @@ func (s *Server) templateFuncs() template.FuncMap {
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
 	}
+	for name, f := range licenseFuncs() {
+		funcs[name] = f
+	}
+	return funcs
 }
 
-// moneyText shows an amount with thousands separators and its currency: "1,098.50 EUR".
-func moneyText(m billing.Money) string {
+// amountText shows an amount with thousands separators and its currency: "1,098.50 EUR".
+func amountText(m billing.Money) string {
 	s := m.String()
 	sign := ""
 	if strings.HasPrefix(s, "-") {
@@ -58,6 +62,7 @@ func (s *Server) render(c *fiber.Ctx, page string, data fiber.Map) error {
 			return err
 		}
 		data["Memberships"] = ms
+		data["Staff"] = newAccess(ms).staff
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Render(page, data)

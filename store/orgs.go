@@ -137,3 +137,24 @@ func addMember(ctx context.Context, tx *Tx, userID, orgID int64, role string) er
 		userID, orgID, role, tx.now.Unix())
 	return err
 }
+
+// ClientOrgs lists every client organization by name; callers keep those the user may see.
+func (db *DB) ClientOrgs(ctx context.Context) ([]Org, error) {
+	var os []Org
+	err := db.view(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT `+orgColumns+` FROM organizations o WHERE o.kind = 'client' ORDER BY o.name, o.id`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var o Org
+			if err := scanOrg(rows, &o); err != nil {
+				return err
+			}
+			os = append(os, o)
+		}
+		return rows.Err()
+	})
+	return os, err
+}

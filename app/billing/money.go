@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -60,6 +61,9 @@ func (f Factor) String() string {
 	s := formatUnits(f.millionths, 6)
 	return strings.TrimSuffix(strings.TrimRight(s, "0"), ".")
 }
+
+// Compare returns -1, 0 or +1 as f is less than, equal to or greater than g.
+func (f Factor) Compare(g Factor) int { return cmp.Compare(f.millionths, g.millionths) }
 
 // MarshalText writes the factor as String does.
 func (f Factor) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
