@@ -52,7 +52,9 @@ func (s *Server) apiReportUsage(c *fiber.Ctx) error {
 	now := s.clock.Now()
 	report, duplicates, err := ingest.Parse(body, ingest.WindowAt(now, usageStart(l)))
 	var pe *ingest.Error
-	if errors.As(err, &pe) {
+	if errors.As(err, &pe) && pe.TooLarge {
+		return &Error{Status: http.StatusRequestEntityTooLarge, Code: "TOO_LARGE", Field: pe.Field, Message: pe.Message}
+	} else if errors.As(err, &pe) {
 		return badInput(pe.Field, "%s", pe.Message)
 	} else if err != nil {
 		return err

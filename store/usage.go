@@ -406,7 +406,7 @@ func (db *DB) PruneRawUsage(ctx context.Context, before string) (int, error) {
 	}
 	for i, table := range tables {
 		if err := db.update(ctx, func(tx *Tx) error {
-			_, err := tx.ExecContext(ctx, `DROP TABLE `+table)
+			_, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS `+table) // a concurrent run may have dropped it
 			return err
 		}); err != nil {
 			return i, fmt.Errorf("dropping %s: %w", table, err)

@@ -41,9 +41,11 @@ type Metric struct {
 }
 
 // Error names the field at fault ("samples[7].metrics.cores") and says what to fix.
+// TooLarge marks a report over the limits, which HTTP answers with 413 rather than 400.
 type Error struct {
-	Field   string
-	Message string
+	Field    string
+	Message  string
+	TooLarge bool
 }
 
 func (e *Error) Error() string { return e.Field + ": " + e.Message }
@@ -99,7 +101,9 @@ func Parse(body []byte, w Window) (r Report, duplicates int, err error) {
 	case len(samples) == 0:
 		return Report{}, 0, fieldError("samples", "send at least one sample")
 	case len(samples) > MaxSamples:
-		return Report{}, 0, fieldError("samples", "at most %d samples a request (got %d): split the report", MaxSamples, len(samples))
+		e := fieldError("samples", "at most %d samples a request (got %d): split the report", MaxSamples, len(samples))
+		e.TooLarge = true
+		return Report{}, 0, e
 	}
 	r.Samples = make([]Sample, 0, len(samples))
 	seen := make(map[sampleKey]bool, len(samples))

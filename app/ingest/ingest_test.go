@@ -157,6 +157,9 @@ func TestParseErrorsNameTheField(t *testing.T) {
 			if e.Field != tc.field || e.Message == "" {
 				t.Errorf("field %q (%s), want %q with a message", e.Field, e.Message, tc.field)
 			}
+			if got, want := e.TooLarge, tc.name == "too many samples"; got != want {
+				t.Errorf("TooLarge %v, want %v", got, want)
+			}
 		})
 	}
 }
