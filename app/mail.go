@@ -45,7 +45,7 @@ func loadMailTemplates(fsys fs.FS) (*mailTemplates, error) {
 
 // email renders the template name for one recipient into an outbox email. data gets BaseURL.
 func (s *Server) email(to, name string, data map[string]any) (store.Email, error) {
-	data["BaseURL"] = strings.TrimRight(s.cfg.BaseURL, "/")
+	data["BaseURL"] = s.baseURL()
 	var text, html bytes.Buffer
 	if err := s.mails.text.ExecuteTemplate(&text, name+".txt", data); err != nil {
 		return store.Email{}, err
