@@ -47,6 +47,7 @@ func (s *Server) LoadDemo(ctx context.Context) error {
 		return err
 	}
 	var distributorID int64
+	created := map[string]store.Org{}
 	for _, d := range demoOrgs() {
 		d.org.ParentID = vendor.ID
 		if d.org.Kind == store.KindClient {
@@ -58,13 +59,14 @@ func (s *Server) LoadDemo(ctx context.Context) error {
 		if d.org.Kind == store.KindDistributor {
 			distributorID = d.org.ID
 		}
+		created[d.org.Name] = d.org
 		for _, u := range d.users {
 			if err := s.db.CreateUser(ctx, &store.User{Email: u.email, Name: u.name, PasswordHash: hash}, d.org.ID, u.role); err != nil {
 				return err
 			}
 		}
 	}
-	return nil
+	return s.loadDemoAccounts(ctx, created)
 }
 
 // PrintDemoSignIns lists the demo accounts, if this database holds them.

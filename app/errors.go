@@ -90,4 +90,3 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 }
 
 func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }
-
