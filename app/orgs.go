@@ -268,7 +268,7 @@ func (s *Server) suspendOrg(c *fiber.Ctx) error {
 	org := guardedOrg(c)
 	reason, err := text(c.FormValue("reason"), "reason", "reason of the suspension", true, 500)
 	if err == nil && org.Kind != store.KindClient {
-		err = badInput("reason", "Only client organizations can be suspended.")
+		err = badInput("", "Only client organizations can be suspended.")
 	}
 	if err != nil {
 		return s.renderOrgError(c, org, err)
@@ -299,8 +299,12 @@ func (s *Server) renderOrgError(c *fiber.Ctx, org store.Org, err error) error {
 	if !errors.As(err, &e) || e.Status != http.StatusBadRequest && e.Status != http.StatusConflict {
 		return err
 	}
+	field := e.Field
+	if field == "" {
+		field = "form"
+	}
 	c.Status(e.Status)
-	return s.renderOrg(c, org, fiber.Map{"Errors": map[string]string{e.Field: e.Message}})
+	return s.renderOrg(c, org, fiber.Map{"Errors": map[string]string{field: e.Message}})
 }
 
 // changeRole makes a member an owner or an owner a member; the last owner stays.
@@ -480,6 +484,9 @@ func (s *Server) apiCreateOrg(c *fiber.Ctx) error {
 		return err
 	}
 	if err := s.authorize(c, action, parent); err != nil {
+		if in.Kind == store.KindDistributor {
+			return &Error{Status: http.StatusForbidden, Code: "FORBIDDEN", Message: "Only staff create distributors."}
+		}
 		if err == errNotFound {
 			return unknownParent(in.ParentID)
 		}
