@@ -317,7 +317,7 @@ func (s *Server) changeRole(c *fiber.Ctx) error {
 	}
 	role := c.FormValue("role")
 	if role != store.RoleOwner && role != store.RoleMember {
-		return s.renderOrgError(c, org, badInput("role", "Choose the role: owner or member."))
+		return s.renderOrgError(c, org, badInput("member", "Choose the role: owner or member."))
 	}
 	user, err := s.db.FindUser(c.UserContext(), uid)
 	if err != nil {
@@ -327,7 +327,7 @@ func (s *Server) changeRole(c *fiber.Ctx) error {
 	audit.Target, audit.Details = user.Email, role
 	err = s.db.SetRole(c.UserContext(), org.ID, uid, role, audit)
 	if errors.Is(err, store.ErrLastOwner) {
-		return s.renderOrgError(c, org, badInput("role", "%s is the last owner: make someone else an owner first.", user.Name))
+		return s.renderOrgError(c, org, badInput("member", "%s is the last owner: make someone else an owner first.", user.Name))
 	}
 	if err != nil {
 		return err
@@ -351,7 +351,7 @@ func (s *Server) removeMember(c *fiber.Ctx) error {
 	audit.Target = user.Email
 	err = s.db.RemoveMember(c.UserContext(), org.ID, uid, audit)
 	if errors.Is(err, store.ErrLastOwner) {
-		return s.renderOrgError(c, org, badInput("role", "%s is the last owner: make someone else an owner first.", user.Name))
+		return s.renderOrgError(c, org, badInput("member", "%s is the last owner: make someone else an owner first.", user.Name))
 	}
 	if err != nil {
 		return err
