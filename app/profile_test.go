@@ -196,4 +196,3 @@ func TestAuditLogPages(t *testing.T) {
 }
 
 func itoa(id int64) string { return strconv.FormatInt(id, 10) }
-
