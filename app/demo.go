@@ -83,5 +83,6 @@ func (s *Server) PrintDemoSignIns(ctx context.Context, out io.Writer) error {
 			fmt.Fprintf(out, "  %-26s %s, %s of %s (%s)\n", u.email, u.name, u.role, d.org.Name, d.org.Kind)
 		}
 	}
+	fmt.Fprintln(out, demoAccountsNote)
 	return nil
 }

@@ -18,6 +18,11 @@ These are **demo** terms and conditions. Accept them to use the portal.
 
 Questions? See [the Keyward website](https://keyward.example/terms).`
 
+// demoAccountsNote ends the list of demo sign-ins.
+const demoAccountsNote = `  max@contoso.example is also a member of Fabrikam Clinics (see the organization switcher).
+  Every demo user accepts the terms at first sign-in. A pending invitation of new.colleague@contoso.example
+  waits in Contoso Hotels; its link is on the staff Outbox page.`
+
 // loadDemoAccounts adds what issue 3 shows: a user in two organizations, a pending invitation
 // (its link is in the outbox page and the log) and published terms.
 func (s *Server) loadDemoAccounts(ctx context.Context, orgs map[string]store.Org) error {
