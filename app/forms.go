@@ -36,6 +36,15 @@ var notices = map[string]string{
 // formError re-renders a form page with the message of a bad input next to its field
 // (status 400, or 409 for a conflict); any other error goes to the error handler.
 func (s *Server) formError(c *fiber.Ctx, page string, data fiber.Map, err error) error {
+	if err := fieldError(c, data, err); err != nil {
+		return err
+	}
+	return s.render(c, page, data)
+}
+
+// fieldError puts the message of a bad input in data's Errors under its field ("form" when it
+// names none) and sets the status, for the page to be shown again; any other error comes back.
+func fieldError(c *fiber.Ctx, data fiber.Map, err error) error {
 	var e *Error
 	if !errors.As(err, &e) || e.Status >= 500 || e.Status == http.StatusNotFound {
 		return err
@@ -46,7 +55,7 @@ func (s *Server) formError(c *fiber.Ctx, page string, data fiber.Map, err error)
 	}
 	data["Errors"] = map[string]string{field: e.Message}
 	c.Status(e.Status)
-	return s.render(c, page, data)
+	return nil
 }
 
 // text reads a trimmed text field of at most max characters; required says it may not be empty.

@@ -120,12 +120,7 @@ func (s *Server) invite(c *fiber.Ctx) error {
 	in := invitationInput{Email: c.FormValue("email"), Role: c.FormValue("role")}
 	res, err := s.sendInvitation(c, org, in)
 	if err != nil {
-		var e *Error
-		if errors.As(err, &e) && e.Field != "" {
-			c.Status(e.Status)
-			return s.renderOrg(c, org, fiber.Map{"Errors": map[string]string{e.Field: e.Message}, "Invite": in})
-		}
-		return err
+		return s.renderOrgError(c, org, err, fiber.Map{"Invite": in})
 	}
 	notice := "invited"
 	if res.Status == "joined" {

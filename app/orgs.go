@@ -108,19 +108,25 @@ func (s *Server) visibleOrgs(c *fiber.Ctx) (store.OrgFilter, error) {
 	return f, nil
 }
 
-// orgList lists the organizations the user may see, searchable and paginated.
-// GET /orgs
-func (s *Server) orgList(c *fiber.Ctx) error {
+// listVisibleOrgs is the page of ?q=, ?page= and ?per_page= of the organizations the user may see.
+func (s *Server) listVisibleOrgs(c *fiber.Ctx, perPage int) ([]store.Org, pager, error) {
 	f, err := s.visibleOrgs(c)
 	if err != nil {
-		return err
+		return nil, pager{}, err
 	}
-	p, err := newPager(c, 25, 200)
+	p, err := newPager(c, perPage, 200)
 	if err != nil {
-		return err
+		return nil, p, err
 	}
 	f.Query, f.Limit, f.Offset = c.Query("q"), p.PerPage, p.Offset()
 	orgs, total, err := s.db.ListOrgs(c.UserContext(), f)
+	return orgs, p.done(c, total), err
+}
+
+// orgList lists the organizations the user may see, searchable and paginated.
+// GET /orgs
+func (s *Server) orgList(c *fiber.Ctx) error {
+	orgs, p, err := s.listVisibleOrgs(c, 25)
 	if err != nil {
 		return err
 	}
@@ -136,7 +142,7 @@ func (s *Server) orgList(c *fiber.Ctx) error {
 		}
 	}
 	return s.render(c, "orgs", fiber.Map{"Title": "Organizations", "Orgs": orgs, "Query": c.Query("q"),
-		"Pager": p.done(c, total), "Parents": parents})
+		"Pager": p, "Parents": parents})
 }
 
 // orgPage shows an organization: its details, members, pending invitations and recent activity.
@@ -271,7 +277,7 @@ func (s *Server) suspendOrg(c *fiber.Ctx) error {
 		err = badInput("", "Only client organizations can be suspended.")
 	}
 	if err != nil {
-		return s.renderOrgError(c, org, err)
+		return s.renderOrgError(c, org, err, fiber.Map{})
 	}
 	audit := s.auditEntry(c, "org.suspended")
 	audit.Target, audit.Details = org.Name, reason
@@ -294,17 +300,11 @@ func (s *Server) reactivateOrg(c *fiber.Ctx) error {
 }
 
 // renderOrgError shows the organization page again with a form's error next to its field.
-func (s *Server) renderOrgError(c *fiber.Ctx, org store.Org, err error) error {
-	var e *Error
-	if !errors.As(err, &e) || e.Status != http.StatusBadRequest && e.Status != http.StatusConflict {
+func (s *Server) renderOrgError(c *fiber.Ctx, org store.Org, err error, data fiber.Map) error {
+	if err := fieldError(c, data, err); err != nil {
 		return err
 	}
-	field := e.Field
-	if field == "" {
-		field = "form"
-	}
-	c.Status(e.Status)
-	return s.renderOrg(c, org, fiber.Map{"Errors": map[string]string{field: e.Message}})
+	return s.renderOrg(c, org, data)
 }
 
 // changeRole makes a member an owner or an owner a member; the last owner stays.
@@ -317,7 +317,7 @@ func (s *Server) changeRole(c *fiber.Ctx) error {
 	}
 	role := c.FormValue("role")
 	if role != store.RoleOwner && role != store.RoleMember {
-		return s.renderOrgError(c, org, badInput("member", "Choose the role: owner or member."))
+		return s.renderOrgError(c, org, badInput("member", "Choose the role: owner or member."), fiber.Map{})
 	}
 	user, err := s.db.FindUser(c.UserContext(), uid)
 	if err != nil {
@@ -327,7 +327,7 @@ func (s *Server) changeRole(c *fiber.Ctx) error {
 	audit.Target, audit.Details = user.Email, role
 	err = s.db.SetRole(c.UserContext(), org.ID, uid, role, audit)
 	if errors.Is(err, store.ErrLastOwner) {
-		return s.renderOrgError(c, org, badInput("member", "%s is the last owner: make someone else an owner first.", user.Name))
+		return s.renderOrgError(c, org, badInput("member", "%s is the last owner: make someone else an owner first.", user.Name), fiber.Map{})
 	}
 	if err != nil {
 		return err
@@ -351,7 +351,7 @@ func (s *Server) removeMember(c *fiber.Ctx) error {
 	audit.Target = user.Email
 	err = s.db.RemoveMember(c.UserContext(), org.ID, uid, audit)
 	if errors.Is(err, store.ErrLastOwner) {
-		return s.renderOrgError(c, org, badInput("member", "%s is the last owner: make someone else an owner first.", user.Name))
+		return s.renderOrgError(c, org, badInput("member", "%s is the last owner: make someone else an owner first.", user.Name), fiber.Map{})
 	}
 	if err != nil {
 		return err
@@ -424,16 +424,7 @@ func toAPIOrg(o store.Org) apiOrg {
 // apiOrgList lists the organizations the token's user may see.
 // GET /api/v1/organizations
 func (s *Server) apiOrgList(c *fiber.Ctx) error {
-	f, err := s.visibleOrgs(c)
-	if err != nil {
-		return err
-	}
-	p, err := newPager(c, 50, 200)
-	if err != nil {
-		return err
-	}
-	f.Query, f.Limit, f.Offset = c.Query("q"), p.PerPage, p.Offset()
-	orgs, total, err := s.db.ListOrgs(c.UserContext(), f)
+	orgs, p, err := s.listVisibleOrgs(c, 50)
 	if err != nil {
 		return err
 	}
@@ -441,7 +432,7 @@ func (s *Server) apiOrgList(c *fiber.Ctx) error {
 	for _, o := range orgs {
 		out = append(out, toAPIOrg(o))
 	}
-	return c.JSON(fiber.Map{"organizations": out, "page": p.Page, "per_page": p.PerPage, "total": total})
+	return c.JSON(fiber.Map{"organizations": out, "page": p.Page, "per_page": p.PerPage, "total": p.Total})
 }
 
 // apiOrg answers one organization.

@@ -55,12 +55,9 @@ func (s *Server) renderProfile(c *fiber.Ctx, data fiber.Map) error {
 
 // profileError shows the profile again with the message next to the field at fault.
 func (s *Server) profileError(c *fiber.Ctx, data fiber.Map, err error) error {
-	var e *Error
-	if !errors.As(err, &e) || e.Status >= 500 || e.Status == http.StatusNotFound {
+	if err := fieldError(c, data, err); err != nil {
 		return err
 	}
-	c.Status(e.Status)
-	data["Errors"] = map[string]string{e.Field: e.Message}
 	return s.renderProfile(c, data)
 }
 

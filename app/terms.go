@@ -111,12 +111,11 @@ func (s *Server) publishTerms(c *fiber.Ctx) error {
 	in := termsInput{Label: c.FormValue("label"), EffectiveOn: c.FormValue("effective_on"), Format: c.FormValue("format"), Body: c.FormValue("body")}
 	t, err := in.terms()
 	if err != nil {
-		var e *Error
-		if errors.As(err, &e) {
-			c.Status(e.Status)
-			return s.renderAdminTerms(c, fiber.Map{"Form": in, "Errors": map[string]string{e.Field: e.Message}})
+		data := fiber.Map{"Form": in}
+		if err := fieldError(c, data, err); err != nil {
+			return err
 		}
-		return err
+		return s.renderAdminTerms(c, data)
 	}
 	if err := s.db.PublishTerms(c.UserContext(), &t, s.auditEntry(c, "terms.published")); err != nil {
 		return err

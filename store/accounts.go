@@ -162,12 +162,8 @@ func (db *DB) SetLastOrg(ctx context.Context, userID, orgID int64) error {
 // (its API tokens stop working as they belong to an inactive user).
 func (db *DB) SetUserActive(ctx context.Context, userID int64, active bool, audit AuditEntry) error {
 	return db.update(ctx, func(tx *Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET active = ?, updated_at = ? WHERE id = ?`, active, tx.now.Unix(), userID)
-		if err != nil {
+		if err := execOne(ctx, tx, `UPDATE users SET active = ?, updated_at = ? WHERE id = ?`, active, tx.now.Unix(), userID); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
 		}
 		if !active {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID); err != nil {

@@ -115,13 +115,9 @@ func findUsableInvitation(ctx context.Context, tx *Tx, tokenHash []byte) (Invita
 // ResendInvitation gives a pending invitation a new link (the old one stops working) valid for ttl.
 func (db *DB) ResendInvitation(ctx context.Context, orgID, id int64, tokenHash []byte, ttl time.Duration, emails []Email, audit AuditEntry) error {
 	return db.update(ctx, func(tx *Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE invitations SET token_hash = ?, expires_at = ? WHERE id = ? AND org_id = ?
-			AND accepted_at IS NULL AND revoked_at IS NULL`, tokenHash, tx.now.Add(ttl).Unix(), id, orgID)
-		if err != nil {
+		if err := execOne(ctx, tx, `UPDATE invitations SET token_hash = ?, expires_at = ? WHERE id = ? AND org_id = ?
+			AND accepted_at IS NULL AND revoked_at IS NULL`, tokenHash, tx.now.Add(ttl).Unix(), id, orgID); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
 		}
 		if err := enqueueEmails(ctx, tx, emails); err != nil {
 			return err
@@ -134,13 +130,9 @@ func (db *DB) ResendInvitation(ctx context.Context, orgID, id int64, tokenHash [
 // RevokeInvitation ends a pending invitation: its link stops working.
 func (db *DB) RevokeInvitation(ctx context.Context, orgID, id int64, audit AuditEntry) error {
 	return db.update(ctx, func(tx *Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE invitations SET revoked_at = ? WHERE id = ? AND org_id = ?
-			AND accepted_at IS NULL AND revoked_at IS NULL`, tx.now.Unix(), id, orgID)
-		if err != nil {
+		if err := execOne(ctx, tx, `UPDATE invitations SET revoked_at = ? WHERE id = ? AND org_id = ?
+			AND accepted_at IS NULL AND revoked_at IS NULL`, tx.now.Unix(), id, orgID); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
 		}
 		audit.OrgID = orgID
 		return insertAudit(ctx, tx, audit)

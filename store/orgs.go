@@ -214,14 +214,10 @@ func (db *DB) SaveOrg(ctx context.Context, o *Org, audit AuditEntry) error {
 			}
 		} else {
 			o.UpdatedAt = tx.now
-			res, err := tx.ExecContext(ctx, `UPDATE organizations SET name = ?, email = ?, phone = ?, address = ?, zip = ?,
+			if err := execOne(ctx, tx, `UPDATE organizations SET name = ?, email = ?, phone = ?, address = ?, zip = ?,
 				city = ?, country = ?, tax_id = ?, notes = ?, updated_at = ? WHERE id = ?`,
-				o.Name, o.Email, o.Phone, o.Address, o.Zip, o.City, o.Country, o.TaxID, o.Notes, unix(o.UpdatedAt), o.ID)
-			if err != nil {
+				o.Name, o.Email, o.Phone, o.Address, o.Zip, o.City, o.Country, o.TaxID, o.Notes, unix(o.UpdatedAt), o.ID); err != nil {
 				return err
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				return ErrNotFound
 			}
 		}
 		audit.OrgID, audit.Target = o.ID, o.Name
@@ -298,12 +294,8 @@ func (db *DB) JoinOrg(ctx context.Context, userID, orgID int64, role string, ema
 // SetRole changes a member's role; the last owner cannot become a member.
 func (db *DB) SetRole(ctx context.Context, orgID, userID int64, role string, audit AuditEntry) error {
 	return db.update(ctx, func(tx *Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE memberships SET role = ? WHERE org_id = ? AND user_id = ?`, role, orgID, userID)
-		if err != nil {
+		if err := execOne(ctx, tx, `UPDATE memberships SET role = ? WHERE org_id = ? AND user_id = ?`, role, orgID, userID); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
 		}
 		if err := checkOwners(ctx, tx, orgID); err != nil {
 			return err
@@ -316,12 +308,8 @@ func (db *DB) SetRole(ctx context.Context, orgID, userID int64, role string, aud
 // RemoveMember takes a user out of an organization; the last owner cannot be removed.
 func (db *DB) RemoveMember(ctx context.Context, orgID, userID int64, audit AuditEntry) error {
 	return db.update(ctx, func(tx *Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM memberships WHERE org_id = ? AND user_id = ?`, orgID, userID)
-		if err != nil {
+		if err := execOne(ctx, tx, `DELETE FROM memberships WHERE org_id = ? AND user_id = ?`, orgID, userID); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
 		}
 		if err := checkOwners(ctx, tx, orgID); err != nil {
 			return err
@@ -344,6 +332,19 @@ func checkOwners(ctx context.Context, tx *Tx, orgID int64) error {
 		return ErrLastOwner
 	}
 	return nil
+}
+
+// execOne runs a statement that must change a row: none changed is ErrNotFound.
+func execOne(ctx context.Context, tx *Tx, query string, args ...any) error {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err == nil && n == 0 {
+		err = ErrNotFound
+	}
+	return err
 }
 
 func placeholders(n int) string {

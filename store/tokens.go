@@ -82,14 +82,7 @@ func (db *DB) APITokens(ctx context.Context, userID int64) ([]APIToken, error) {
 // RevokeAPIToken stops one of the user's tokens; ErrNotFound if it is not theirs or revoked already.
 func (db *DB) RevokeAPIToken(ctx context.Context, userID, id int64) error {
 	return db.update(ctx, func(tx *Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL`,
+		return execOne(ctx, tx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL`,
 			tx.now.Unix(), id, userID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
-		}
-		return nil
 	})
 }
