@@ -374,3 +374,26 @@ func TestOutboxGivesUpAfterADay(t *testing.T) {
 	b.get("/admin/outbox?state=failed")
 	b.assertContains("Keyward test email", "failed", "connecting to")
 }
+
+func TestOutboxDeliversAfterARestart(t *testing.T) {
+	mail := newMailServer(t)
+	mail.stop()
+	a := newTestApp(t, withSMTP(mail))
+	b := a.browser()
+	b.signIn(adminEmail, adminPassword)
+	b.get("/admin/outbox")
+	b.post("/admin/outbox/test", url.Values{})
+	es, _, _ := a.db.ListEmails(t.Context(), "", 10, 0)
+	a.waitEmail(es[0].ID, "tried once", func(e store.Email) bool { return e.Attempts == 1 })
+
+	// The process stops with the email unsent; it starts again once the SMTP server is back.
+	a.stop()
+	mail.start()
+	a.clock.Advance(time.Minute)
+	a.start()
+	got := mail.waitFor(adminEmail, "Keyward test email")
+	if got.MessageID != es[0].MessageID {
+		t.Errorf("Message-ID %q, want the one written with the email, %q", got.MessageID, es[0].MessageID)
+	}
+	a.waitEmail(es[0].ID, "sent", func(e store.Email) bool { return e.State() == store.EmailSent })
+}
