@@ -397,3 +397,46 @@ func TestOutboxDeliversAfterARestart(t *testing.T) {
 	}
 	a.waitEmail(es[0].ID, "sent", func(e store.Email) bool { return e.State() == store.EmailSent })
 }
+
+func TestInvitationResendAndRevoke(t *testing.T) {
+	mail := newMailServer(t)
+	a := newTestApp(t, withSMTP(mail))
+	client := a.createOrg(store.KindClient, "Contoso", 0)
+	a.createUser("carla@contoso.test", "Carla", client, store.RoleOwner)
+	b := a.browser()
+	b.signIn("carla@contoso.test", testPassword)
+	page := fmt.Sprintf("/orgs/%d", client.ID)
+	b.get(page)
+	b.post(page+"/invitations", url.Values{"email": {"new@contoso.test"}, "role": {"member"}})
+	first := mail.waitFor("new@contoso.test", "invites you").link(t)
+	invs, _ := a.db.PendingInvitations(t.Context(), client.ID)
+	if len(invs) != 1 {
+		t.Fatalf("%d pending invitations, want 1", len(invs))
+	}
+
+	b.get(page)
+	b.follow(b.post(fmt.Sprintf("%s/invitations/%d/resend", page, invs[0].ID), url.Values{}))
+	b.assertContains("Invitation sent again")
+	var second string
+	for second == "" {
+		if got := mail.to("new@contoso.test"); len(got) == 2 {
+			second = got[1].link(t)
+		} else {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	v := a.browser()
+	if resp := v.get(first); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("the first link after a resend: %d, want 404", resp.StatusCode)
+	}
+	if resp := v.get(second); resp.StatusCode != http.StatusOK {
+		t.Errorf("the resent link: %d, want 200", resp.StatusCode)
+	}
+
+	b.get(page)
+	b.follow(b.post(fmt.Sprintf("%s/invitations/%d/revoke", page, invs[0].ID), url.Values{}))
+	b.assertContains("Invitation revoked", "No pending invitations.")
+	if resp := v.get(second); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a revoked invitation's link: %d, want 404", resp.StatusCode)
+	}
+}
