@@ -147,16 +147,31 @@ func (f *accessFixture) fill(t *testing.T, path, param, role string, org store.O
 	return ""
 }
 
-// scopeFixtures maps a scope kind (the part of a scope name before the colon) to the fixture
-// organizations that fill it. A scope kind missing here fails the test.
-func (f *accessFixture) scopeFixtures(kind string) ([]store.Org, bool) {
-	switch kind {
-	case "org":
-		return []store.Org{f.vendor, f.dist, f.client, f.otherDist, f.other}, true
-	case "parent": // clients have no clients: the scope itself answers 404 for them
-		return []store.Org{f.vendor, f.dist, f.otherDist}, true
+// scopeTarget is one object a scope's route parameter can name, and the organization it belongs to.
+type scopeTarget struct {
+	org   store.Org
+	value string // what goes into the route parameter
+}
+
+// scopeFixtures maps each scope kind (the part of a scope name before the colon) to the fixture
+// objects that fill it, one per organization it may belong to. A scope kind missing here fails
+// the test: a new kind of object (license:id, …) brings its fixtures.
+var scopeFixtures = map[string]func(f *accessFixture) []scopeTarget{
+	"org": func(f *accessFixture) []scopeTarget {
+		return orgTargets(f.vendor, f.dist, f.client, f.otherDist, f.other)
+	},
+	// Organizations that are not clients: the scope itself answers 404 on a client.
+	"parent": func(f *accessFixture) []scopeTarget { return orgTargets(f.vendor, f.dist, f.otherDist) },
+	// Client organizations only: the scope answers 404 on the others.
+	"client": func(f *accessFixture) []scopeTarget { return orgTargets(f.client, f.other) },
+}
+
+func orgTargets(orgs ...store.Org) []scopeTarget {
+	ts := make([]scopeTarget, len(orgs))
+	for i, o := range orgs {
+		ts[i] = scopeTarget{org: o, value: fmt.Sprint(o.ID)}
 	}
-	return nil, false
+	return ts
 }
 
 // request sends one request to path as role (or anonymously when role is ""), with a fresh
@@ -240,27 +255,28 @@ func TestAccessMatrix(t *testing.T) {
 		t.Run(r.Method+" "+r.Path, func(t *testing.T) {
 			action := r.Guard.Action
 			params := routeParams(r.Path)
-			scopeParam, orgs := "", []store.Org{{}}
+			scopeParam, targets := "", []scopeTarget{{}}
 			if name := r.Guard.Scope.Name; name != "" {
 				kind, param, _ := strings.Cut(name, ":")
-				var ok bool
-				if orgs, ok = f.scopeFixtures(kind); !ok {
+				fixtures, ok := scopeFixtures[kind]
+				if !ok {
 					t.Fatalf("scope %q has no fixture in the access matrix test: add its kind to scopeFixtures", name)
 				}
-				scopeParam = param
+				scopeParam, targets = param, fixtures(f)
 			} else if action != ActionPublic && action != ActionSignedIn {
 				if action != ActionAdminister {
 					t.Fatalf("action %s without a scope: the guard would judge it on the vendor org", action)
 				}
-				orgs = []store.Org{f.vendor}
+				targets = []scopeTarget{{org: f.vendor}}
 			}
-			for _, org := range orgs {
+			for _, target := range targets {
+				org := target.org
 				for _, role := range append([]string{""}, matrixRoles...) {
 					path := r.Path
 					for _, p := range params {
 						value := ""
 						if p == scopeParam {
-							value = fmt.Sprint(org.ID)
+							value = target.value
 						} else {
 							value = f.fill(t, r.Path, p, role, org)
 						}

@@ -19,10 +19,13 @@ func (s *Server) routeOrgs() {
 	s.route(fiber.MethodGet, "/orgs/:id", guard{Action: ActionView, Scope: s.orgParam("id")}, s.orgPage)
 	s.route(fiber.MethodGet, "/orgs/:id/clients/new", guard{Action: ActionManageClients, Scope: s.parentParam("id")}, s.newClientForm)
 	s.route(fiber.MethodPost, "/orgs/:id/clients", guard{Action: ActionManageClients, Scope: s.parentParam("id")}, s.createClient)
-	s.route(fiber.MethodGet, "/orgs/:id/edit", guard{Action: ActionManageClients, Scope: s.orgParam("id")}, s.editOrgForm)
-	s.route(fiber.MethodPost, "/orgs/:id", guard{Action: ActionManageClients, Scope: s.orgParam("id")}, s.updateOrg)
-	s.route(fiber.MethodPost, "/orgs/:id/suspend", guard{Action: ActionManageClients, Scope: s.orgParam("id")}, s.suspendOrg)
-	s.route(fiber.MethodPost, "/orgs/:id/reactivate", guard{Action: ActionManageClients, Scope: s.orgParam("id")}, s.reactivateOrg)
+	// A client's details are its distributor's to edit; a distributor's (or the vendor's) are its owners'.
+	s.route(fiber.MethodGet, "/orgs/:id/edit", guard{Action: ActionManageClients, Scope: s.clientParam("id")}, s.editOrgForm)
+	s.route(fiber.MethodPost, "/orgs/:id", guard{Action: ActionManageClients, Scope: s.clientParam("id")}, s.updateOrg)
+	s.route(fiber.MethodGet, "/orgs/:id/settings", guard{Action: ActionManageMembers, Scope: s.parentParam("id")}, s.editOrgForm)
+	s.route(fiber.MethodPost, "/orgs/:id/settings", guard{Action: ActionManageMembers, Scope: s.parentParam("id")}, s.updateOrg)
+	s.route(fiber.MethodPost, "/orgs/:id/suspend", guard{Action: ActionManageClients, Scope: s.clientParam("id")}, s.suspendOrg)
+	s.route(fiber.MethodPost, "/orgs/:id/reactivate", guard{Action: ActionManageClients, Scope: s.clientParam("id")}, s.reactivateOrg)
 	s.route(fiber.MethodPost, "/orgs/:id/members/:uid/role", guard{Action: ActionManageMembers, Scope: s.orgParam("id")}, s.changeRole)
 	s.route(fiber.MethodPost, "/orgs/:id/members/:uid/remove", guard{Action: ActionManageMembers, Scope: s.orgParam("id")}, s.removeMember)
 	s.route(fiber.MethodPost, "/switch-org", guard{Action: ActionSignedIn}, s.switchOrg)
@@ -243,22 +246,30 @@ func (s *Server) createOrgForm(c *fiber.Ctx, kind string, parent store.Org, titl
 }
 
 // editOrgForm shows the company details form of an organization.
-// GET /orgs/:id/edit
+// GET /orgs/:id/edit (clients), GET /orgs/:id/settings (distributors and the vendor)
 func (s *Server) editOrgForm(c *fiber.Ctx) error {
 	org := guardedOrg(c)
-	return s.render(c, "org-form", fiber.Map{"Title": "Edit " + org.Name, "Action": fmt.Sprintf("/orgs/%d", org.ID),
+	return s.render(c, "org-form", fiber.Map{"Title": "Edit " + org.Name, "Action": detailsPath(org),
 		"Form": orgDetails(org), "Org": org})
 }
 
+// detailsPath is where an organization's details form posts.
+func detailsPath(org store.Org) string {
+	if org.Kind == store.KindClient {
+		return fmt.Sprintf("/orgs/%d", org.ID)
+	}
+	return fmt.Sprintf("/orgs/%d/settings", org.ID)
+}
+
 // updateOrg saves an organization's company details.
-// POST /orgs/:id
+// POST /orgs/:id (clients), POST /orgs/:id/settings (distributors and the vendor)
 func (s *Server) updateOrg(c *fiber.Ctx) error {
 	org := guardedOrg(c)
 	var in orgInput
 	if err := parseBody(c, &in); err != nil {
 		return err
 	}
-	data := fiber.Map{"Title": "Edit " + org.Name, "Action": fmt.Sprintf("/orgs/%d", org.ID), "Form": in, "Org": org}
+	data := fiber.Map{"Title": "Edit " + org.Name, "Action": detailsPath(org), "Form": in, "Org": org}
 	if err := in.apply(&org); err != nil {
 		return s.formError(c, "org-form", data, err)
 	}
@@ -273,9 +284,6 @@ func (s *Server) updateOrg(c *fiber.Ctx) error {
 func (s *Server) suspendOrg(c *fiber.Ctx) error {
 	org := guardedOrg(c)
 	reason, err := text(c.FormValue("reason"), "reason", "reason of the suspension", true, 500)
-	if err == nil && org.Kind != store.KindClient {
-		err = badInput("", "Only client organizations can be suspended.")
-	}
 	if err != nil {
 		return s.renderOrgError(c, org, err, fiber.Map{})
 	}

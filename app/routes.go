@@ -107,13 +107,25 @@ func (s *Server) orgParam(name string) scope {
 	}}
 }
 
-// parentParam is the scope of routes that create a client under the organization of the route
-// parameter: a distributor, or the vendor for clients directly under it. Clients have no clients.
+// parentParam is the scope of routes about an organization that is not a client: a distributor
+// or the vendor, under which clients are created. Clients have no clients.
 func (s *Server) parentParam(name string) scope {
 	org := s.orgParam(name)
 	return scope{Name: "parent:" + name, Find: func(c *fiber.Ctx) (store.Org, error) {
 		o, err := org.Find(c)
 		if err == nil && o.Kind == store.KindClient {
+			return store.Org{}, errNotFound
+		}
+		return o, err
+	}}
+}
+
+// clientParam is the scope of routes about a client organization only (its details, its status).
+func (s *Server) clientParam(name string) scope {
+	org := s.orgParam(name)
+	return scope{Name: "client:" + name, Find: func(c *fiber.Ctx) (store.Org, error) {
+		o, err := org.Find(c)
+		if err == nil && o.Kind != store.KindClient {
 			return store.Org{}, errNotFound
 		}
 		return o, err
