@@ -270,3 +270,38 @@ func TestOrganizationsAPI(t *testing.T) {
 		t.Errorf("inviting into a foreign organization: %d, want 404", got)
 	}
 }
+
+func TestOrganizationList(t *testing.T) {
+	a := newTestApp(t)
+	dist := a.createOrg(store.KindDistributor, "Northwind", 0)
+	a.createOrg(store.KindClient, "Contoso Hotels", dist.ID)
+	fabrikam := a.createOrg(store.KindClient, "Fabrikam 100% Clinics", dist.ID)
+	a.createOrg(store.KindClient, "Foreign client", a.createOrg(store.KindDistributor, "Southwind", 0).ID)
+	a.createUser("dora@northwind.test", "Dora", dist, store.RoleMember)
+	a.createUser("fiona@fabrikam.test", "Fiona", fabrikam, store.RoleOwner)
+
+	d := a.browser()
+	d.signIn("dora@northwind.test", testPassword)
+	d.get("/orgs")
+	d.assertContains("Northwind", "Contoso Hotels", "Fabrikam 100% Clinics", "New client")
+	if strings.Contains(d.body, "Southwind") || strings.Contains(d.body, "Foreign client") {
+		t.Error("a distributor lists another distributor's organizations")
+	}
+	d.get("/orgs?q=100%25")
+	d.assertContains("Fabrikam 100% Clinics")
+	if strings.Contains(d.body, "Contoso") {
+		t.Error("searching for 100% matched Contoso: the % is not taken literally")
+	}
+	d.get("/orgs?q=nothing-like-this")
+	d.assertContains("No organization matches")
+	d.get("/orgs?per_page=1&page=2")
+	d.assertContains("Page 2 of 3", "← Previous", "Next →")
+
+	f := a.browser()
+	f.signIn("fiona@fabrikam.test", testPassword)
+	f.get("/orgs")
+	f.assertContains("Fabrikam 100% Clinics")
+	if strings.Contains(f.body, "Contoso") || strings.Contains(f.body, "Northwind</a>") || strings.Contains(f.body, "New client") {
+		t.Errorf("a client lists more than its own organization:\n%s", f.body)
+	}
+}
