@@ -179,7 +179,7 @@ func (s *Server) deviceAuth(c *fiber.Ctx) (*licenseState, error) {
 }
 
 func tooManyRequests(c *fiber.Ctx, wait time.Duration) error {
-	c.Set(fiber.HeaderRetryAfter, strings.TrimSuffix((wait.Truncate(time.Second) + time.Second).String(), "s"))
+	c.Set(fiber.HeaderRetryAfter, strings.TrimSuffix((wait.Truncate(time.Second)+time.Second).String(), "s"))
 	return &Error{Status: http.StatusTooManyRequests, Code: "RATE_LIMITED", Message: "Too many requests for this license key or address; slow down."}
 }
 

@@ -706,7 +706,7 @@ func licenseFuncs() map[string]any {
 			}
 			return ""
 		},
-		"money":       formatMoney,
-		"join":        strings.Join,
+		"money": formatMoney,
+		"join":  strings.Join,
 	}
 }

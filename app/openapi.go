@@ -145,7 +145,7 @@ func openAPISpec() obj {
 				props(nil, obj{"license": ref("DeviceLicense"), "device": ref("Device")}), "400", "401", "403", "429")},
 			"/api/v1/validate": obj{"post": op("Tell whether the license (and the device, if a fingerprint is sent) may be used; always 200 for a known key.", "license",
 				props(nil, deviceBody["properties"].(obj)), "200", props([]string{"valid", "code", "license"}, obj{"valid": tBool,
-					"code": obj{"type": "string", "enum": []string{"VALID", "PENDING_PROVISION", "ACCESS_DENIED", "CONTRACT_FINALIZED", "LIMIT_EXCEEDED", "DEVICE_NOT_ACTIVATED"}},
+					"code":    obj{"type": "string", "enum": []string{"VALID", "PENDING_PROVISION", "ACCESS_DENIED", "CONTRACT_FINALIZED", "LIMIT_EXCEEDED", "DEVICE_NOT_ACTIVATED"}},
 					"license": ref("DeviceLicense")}), "400", "401", "429")},
 			"/api/v1/deactivate": obj{"post": op("Free the device's place on the license.", "license", props([]string{"fingerprint"}, obj{"fingerprint": tString}), "204", nil, "400", "401", "403", "404", "429")},
 		},
@@ -155,7 +155,7 @@ func openAPISpec() obj {
 				"license": obj{"type": "apiKey", "in": "header", "name": "Authorization", "description": "License KW-XXXXX-XXXXX-XXXXX-XXXXX-XXXXX"},
 			},
 			"schemas": obj{
-				"Error": props([]string{"error"}, obj{"error": props([]string{"code", "message"}, obj{"code": tString, "message": tString, "field": tString})}),
+				"Error":   props([]string{"error"}, obj{"error": props([]string{"code", "message"}, obj{"code": tString, "message": tString, "field": tString})}),
 				"Feature": props(nil, obj{"code": tString, "name": tString, "floating": tBool, "max_simultaneous_users": tInt, "floating_timeout_minutes": tInt}),
 				"ProductInput": props([]string{"code", "name"}, obj{"code": obj{"type": "string", "pattern": "^[a-z0-9_-]{1,64}$"}, "name": tString,
 					"start_threshold": tInt, "excluded_services": arrayOf(tString), "features": arrayOf(ref("Feature"))}),
