@@ -708,5 +708,6 @@ func licenseFuncs() map[string]any {
 		},
 		"money": formatMoney,
 		"join":  strings.Join,
+		"list":  func(xs ...string) []string { return xs },
 	}
 }

@@ -16,15 +16,15 @@ import (
 // licenseWorld is a vendor with a distributor and its client, and a foreign distributor with its
 // client, their users (password adminPassword), and a product with features (two floating).
 type licenseWorld struct {
-	a                          *testApp
-	admin                      string // staff API token
-	dist, client, otherDist    store.Org
-	otherClient                store.Org
-	distOwner, clientOwner     string // emails
-	clientMember, otherOwner   string
-	distToken, clientOwnerTok  string
-	clientMemberTok, otherTok  string
-	product                    string
+	a                         *testApp
+	admin                     string // staff API token
+	dist, client, otherDist   store.Org
+	otherClient               store.Org
+	distOwner, clientOwner    string // emails
+	clientMember, otherOwner  string
+	distToken, clientOwnerTok string
+	clientMemberTok, otherTok string
+	product                   string
 }
 
 func newLicenseWorld(t *testing.T, options ...func(*Config)) *licenseWorld {
