@@ -105,7 +105,7 @@ func TestExpiryLadderAfterDowntime(t *testing.T) {
 	w := newLicenseWorld(t)
 	ctx := context.Background()
 	id, _ := w.newLicense(map[string]any{"start_date": "2025-12-03"}) // ends 2026-12-03
-	w.a.clock.Advance(24 * time.Hour)                                  // 2026-11-03: 30 days before
+	w.a.clock.Advance(24 * time.Hour)                                 // 2026-11-03: 30 days before
 	if err := w.a.srv.licenseLifecycle(ctx); err != nil {
 		t.Fatal(err)
 	}
