@@ -64,7 +64,7 @@ func (s *Server) LoadDemo(ctx context.Context) error {
 			}
 		}
 	}
-	return nil
+	return s.loadDemoLicenses(ctx)
 }
 
 // PrintDemoSignIns lists the demo accounts, if this database holds them.
