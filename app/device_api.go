@@ -148,6 +148,16 @@ func (s *Server) flushSeen(ctx context.Context) error {
 	return s.db.TouchDevices(ctx, seen)
 }
 
+// deviceCall authenticates a device request and reads its body.
+func (s *Server) deviceCall(c *fiber.Ctx, requireFingerprint bool) (*licenseState, deviceRequest, error) {
+	st, err := s.deviceAuth(c)
+	if err != nil {
+		return nil, deviceRequest{}, err
+	}
+	r, err := parseDeviceRequest(c, requireFingerprint)
+	return st, r, err
+}
+
 // deviceAuth rate-limits the caller and finds the license of its Authorization: License header.
 func (s *Server) deviceAuth(c *fiber.Ctx) (*licenseState, error) {
 	if s.deviceByIP != nil {
@@ -267,11 +277,7 @@ func printable(s string, max int) bool {
 // deviceValidate tells a device whether it may use the license; always 200 for a known key.
 // POST /api/v1/validate
 func (s *Server) deviceValidate(c *fiber.Ctx) error {
-	st, err := s.deviceAuth(c)
-	if err != nil {
-		return err
-	}
-	r, err := parseDeviceRequest(c, false)
+	st, r, err := s.deviceCall(c, false)
 	if err != nil {
 		return err
 	}
@@ -329,11 +335,7 @@ func (s *Server) deviceAuthAgain(c *fiber.Ctx, st *licenseState) (*licenseState,
 // threshold of distinct active devices is reached.
 // POST /api/v1/activate
 func (s *Server) deviceActivate(c *fiber.Ctx) error {
-	st, err := s.deviceAuth(c)
-	if err != nil {
-		return err
-	}
-	r, err := parseDeviceRequest(c, true)
+	st, r, err := s.deviceCall(c, true)
 	if err != nil {
 		return err
 	}
@@ -364,11 +366,7 @@ func (s *Server) deviceActivate(c *fiber.Ctx) error {
 // deviceDeactivate frees the device's place on the license.
 // POST /api/v1/deactivate
 func (s *Server) deviceDeactivate(c *fiber.Ctx) error {
-	st, err := s.deviceAuth(c)
-	if err != nil {
-		return err
-	}
-	r, err := parseDeviceRequest(c, true)
+	st, r, err := s.deviceCall(c, true)
 	if err != nil {
 		return err
 	}
