@@ -38,11 +38,13 @@ func (s *Server) deviceRoutes() {
 	s.route(fiber.MethodPost, "/api/v1/activate", guard{Action: ActionPublic}, s.deviceActivate)
 	s.route(fiber.MethodPost, "/api/v1/validate", guard{Action: ActionPublic}, s.deviceValidate)
 	s.route(fiber.MethodPost, "/api/v1/deactivate", guard{Action: ActionPublic}, s.deviceDeactivate)
+	s.route(fiber.MethodPost, "/api/v1/features/check", guard{Action: ActionPublic}, s.deviceCheckFeature)
+	s.route(fiber.MethodPost, "/api/v1/features/release", guard{Action: ActionPublic}, s.deviceReleaseFeature)
 }
 
 func isDeviceAPI(path string) bool {
 	switch path {
-	case "/api/v1/activate", "/api/v1/validate", "/api/v1/deactivate":
+	case "/api/v1/activate", "/api/v1/validate", "/api/v1/deactivate", "/api/v1/features/check", "/api/v1/features/release":
 		return true
 	}
 	return false

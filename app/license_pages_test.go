@@ -242,7 +242,7 @@ func TestPortalLicenseJourney(t *testing.T) {
 	}
 	path := strings.TrimSuffix(resp.Header.Get("Location"), "?created=1")
 	b.get(path + "?tab=modules")
-	b.assertContains("Voice", "<td class=\"num\">2</td>")
+	b.assertContains("Voice", "<strong>0 / 2</strong> seats")
 	b.get(path)
 	b.assertContains("PORTAL-1", "pending start")
 	b.get(path)

@@ -47,6 +47,7 @@ func (s *Server) routeLicenses() {
 	s.route(fiber.MethodPost, "/licenses/:id/regenerate-key", guard{Action: ActionManageLicenses, Scope: lic}, s.regenerateKeyPage)
 	s.route(fiber.MethodPost, "/licenses/:id/reveal", guard{Action: ActionRevealKey, Scope: lic}, s.revealKeyPage)
 	s.route(fiber.MethodGet, "/licenses/:id/activation.pdf", guard{Action: ActionRevealKey, Scope: lic}, s.activationPDF)
+	s.route(fiber.MethodPost, "/licenses/:id/seats/revoke", guard{Action: ActionRevokeSeat, Scope: lic}, s.revokeSeat)
 	s.routeLicenseRequests()
 }
 
@@ -592,7 +593,14 @@ func (s *Server) showLicense(c *fiber.Ctx, key string, e *Error) error {
 			return err
 		}
 		data["Devices"], data["Setups"] = ds, ss
-	case "general", "modules":
+	case "modules":
+		fs, err := s.licenseFeatureSeats(c, l)
+		if err != nil {
+			return err
+		}
+		data["FeatureSeats"] = fs
+		data["CanRevoke"] = s.authorize(c, ActionRevokeSeat, org) == nil
+	case "general":
 		if l.Status == store.StatusPendingProvision && data["CanManage"] == true {
 			clients, err := s.manageableClients(c)
 			if err != nil {

@@ -52,7 +52,7 @@ var (
 var errorCodes = map[string]string{
 	"400": "Bad input (INVALID_INPUT): error.field names the field.",
 	"401": "No or invalid credentials (UNAUTHORIZED; INVALID_LICENSE_KEY on the device API).",
-	"403": "Not allowed (FORBIDDEN), or the license cannot be used: PENDING_PROVISION, ACCESS_DENIED, CONTRACT_FINALIZED, TOO_MANY_DEVICES, LIMIT_EXCEEDED.",
+	"403": "Not allowed (FORBIDDEN), or the license cannot be used: PENDING_PROVISION, ACCESS_DENIED, CONTRACT_FINALIZED, TOO_MANY_DEVICES, LIMIT_EXCEEDED, FEATURE_NOT_LICENSED, NO_FLOATING_SLOT.",
 	"404": "Unknown, or not yours (NOT_FOUND; DEVICE_NOT_ACTIVATED).",
 	"409": "Conflict (CONFLICT, INVALID_TRANSITION).",
 	"429": "Rate limited (RATE_LIMITED); see Retry-After.",
@@ -147,6 +147,12 @@ func openAPISpec() obj {
 				props(nil, deviceBody["properties"].(obj)), "200", props([]string{"valid", "code", "license"}, obj{"valid": tBool,
 					"code":    obj{"type": "string", "enum": []string{"VALID", "PENDING_PROVISION", "ACCESS_DENIED", "CONTRACT_FINALIZED", "LIMIT_EXCEEDED", "DEVICE_NOT_ACTIVATED"}},
 					"license": ref("DeviceLicense")}), "400", "401", "429")},
+			"/api/v1/features/check": obj{"post": op("Use a feature: a floating one takes or refreshes a seat (403 NO_FLOATING_SLOT when all are held); 403 FEATURE_NOT_LICENSED; 404 DEVICE_NOT_ACTIVATED.", "license",
+				props([]string{"fingerprint", "feature"}, obj{"fingerprint": tString, "feature": tString}), "200",
+				props(nil, obj{"feature": tString, "floating": tBool, "granted": tBool, "used": tInt, "max": tInt,
+					"seat": props(nil, obj{"taken_at": tDateTime, "expires_at": tDateTime})}), "400", "401", "403", "404", "429")},
+			"/api/v1/features/release": obj{"post": op("Free the device's seat of a floating feature.", "license",
+				props([]string{"fingerprint", "feature"}, obj{"fingerprint": tString, "feature": tString}), "204", nil, "400", "401", "403", "404", "429")},
 			"/api/v1/deactivate": obj{"post": op("Free the device's place on the license.", "license", props([]string{"fingerprint"}, obj{"fingerprint": tString}), "204", nil, "400", "401", "403", "404", "429")},
 		},
 		"components": obj{
