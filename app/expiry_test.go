@@ -133,3 +133,26 @@ func TestExpiryLadderAfterDowntime(t *testing.T) {
 		t.Errorf("status %v, want contract_finalized", got)
 	}
 }
+
+// TestLicenseStartsOnItsStartDate: a pending_start license with a start date to come starts
+// by the day's job on that date.
+func TestLicenseStartsOnItsStartDate(t *testing.T) {
+	w := newLicenseWorld(t) // 2026-11-02
+	id, key := w.newLicense(map[string]any{"start_date": "2026-11-05"})
+	if _, out := w.device(key, "/api/v1/validate", nil); out["code"] != "VALID" || out["license"].(map[string]any)["status"] != "pending_start" {
+		t.Fatalf("before its start date: %v", out)
+	}
+	for range 3 {
+		w.a.clock.Advance(24 * time.Hour)
+		if err := w.a.srv.licenseLifecycle(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l := w.license(id)
+	if l["status"] != "in_use" || l["start_date"] != "2026-11-05" || l["end_date"] != "2027-11-05" {
+		t.Errorf("on its start date: %v %v–%v", l["status"], l["start_date"], l["end_date"])
+	}
+	if _, out := w.device(key, "/api/v1/validate", nil); out["license"].(map[string]any)["status"] != "in_use" {
+		t.Errorf("the device API still sees %v", out["license"])
+	}
+}

@@ -331,6 +331,9 @@ func applyLicenseFields(f licenseFields, l *store.License, product store.Product
 			return err
 		}
 	}
+	if strings.TrimSpace(f.vals["start_threshold"]) == "" {
+		return nil // the product's, or the license's as it is
+	}
 	return intField("start_threshold", &l.StartThreshold, 1, 100_000, "The start threshold is a number of devices, 1 or more.")
 }
 
