@@ -502,7 +502,7 @@ func (s *Server) newLicensePage(c *fiber.Ctx) error {
 // createLicensePage creates a license from the form and shows it.
 // POST /licenses
 func (s *Server) createLicensePage(c *fiber.Ctx) error {
-	f, product, err := s.formFields(c)
+	f, err := s.formFields(c)
 	if err == nil {
 		var l store.License
 		if l, _, err = s.createLicense(c, f); err == nil {
@@ -514,21 +514,18 @@ func (s *Server) createLicensePage(c *fiber.Ctx) error {
 			return c.Redirect(fmt.Sprintf("/licenses/%d?created=1", l.ID), fiber.StatusSeeOther)
 		}
 	}
-	_ = product
 	return s.formError(c, nil, err)
 }
 
 // formFields reads the license form for the product it names.
-func (s *Server) formFields(c *fiber.Ctx) (licenseFields, store.Product, error) {
-	code := c.FormValue("product")
-	product, err := s.db.FindProductByCode(c.UserContext(), code)
+func (s *Server) formFields(c *fiber.Ctx) (licenseFields, error) {
+	product, err := s.db.FindProductByCode(c.UserContext(), c.FormValue("product"))
 	if errors.Is(err, store.ErrNotFound) {
-		return licenseFields{}, product, badInput("product", "Choose the product.")
+		return licenseFields{}, badInput("product", "Choose the product.")
 	} else if err != nil {
-		return licenseFields{}, product, err
+		return licenseFields{}, err
 	}
-	f, err := formLicenseFields(c, product)
-	return f, product, err
+	return formLicenseFields(c, product)
 }
 
 // formError shows the form again with the error, or passes on errors that are not the user's input.
