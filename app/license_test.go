@@ -180,6 +180,7 @@ func TestCreateLicenseValidation(t *testing.T) {
 		{"bad start date", map[string]any{"start_date": "2026-13-01"}, "start_date"},
 		{"negative limit", map[string]any{"max_aps": -1}, "max_aps"},
 		{"missing currency", map[string]any{"currency": nil}, "currency"},
+		{"unknown field", map[string]any{"status": "in_use"}, "status"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -128,6 +128,15 @@ func jsonLicenseFields(body []byte) (licenseFields, error) {
 		return licenseFields{}, badInput("", "The body must be a JSON object: %s", jsonProblem(err))
 	}
 	f := licenseFields{vals: map[string]string{}}
+	for name := range raw {
+		if name != "features" && !contains(licenseFieldNames, name) {
+			hint := ""
+			if name == "status" {
+				hint = " Change the status with POST /api/v1/licenses/{id}/status."
+			}
+			return f, badInput(name, "Unknown field %q.%s", name, hint)
+		}
+	}
 	for _, name := range licenseFieldNames {
 		v, ok := raw[name]
 		if !ok {
