@@ -80,6 +80,7 @@ func (s *Server) loadDemoLicenses(ctx context.Context) error {
 		if err := s.db.CreateLicense(ctx, &l, by, "demo"); err != nil {
 			return err
 		}
+		var deviceIDs []int64
 		for n := range d.devices {
 			a := store.Activation{Fingerprint: fmt.Sprintf("%s-node-%02d", d.location, n+1), Setup: d.location,
 				Name: fmt.Sprintf("Gateway %d", n+1)}
@@ -92,8 +93,18 @@ func (s *Server) loadDemoLicenses(ctx context.Context) error {
 					a.Elements.Rooms = *d.rooms / 2
 				}
 			}
-			if _, _, err := s.db.ActivateDevice(ctx, l.ID, a, func(store.ActivationCheck) error { return nil }, addYears); err != nil {
+			dv, _, err := s.db.ActivateDevice(ctx, l.ID, a, func(store.ActivationCheck) error { return nil }, addYears)
+			if err != nil {
 				return err
+			}
+			deviceIDs = append(deviceIDs, dv.ID)
+		}
+		// Two devices hold seats of the floating features the license enables.
+		for _, f := range l.Features {
+			for _, dv := range deviceIDs[:min(2, len(deviceIDs))] {
+				if _, err := s.db.CheckFeature(ctx, l.ID, f.ID, dv, f.Floating, f.Max(), time.Duration(f.Timeout())*time.Minute); err != nil {
+					return err
+				}
 			}
 		}
 		if d.deny != "" {
