@@ -42,6 +42,7 @@ bench: build
 	  export KEYWARD_BENCH_KEY=$$(echo "$$lic" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])'); \
 	  api -d '{"action":"start"}' http://$$addr/api/v1/licenses/$$id/status >/dev/null; \
 	  curl -fsS -H "Authorization: License $$KEYWARD_BENCH_KEY" -d '{"fingerprint":"bench-1"}' http://$$addr/api/v1/activate >/dev/null; \
+	  curl -fsS -H "Authorization: License $$KEYWARD_BENCH_KEY" -d '{"fingerprint":"bench-1"}' http://$$addr/api/v1/validate | grep -q '"code":"VALID"' || { echo "validate is not VALID"; exit 1; }; \
 	  echo "== POST /api/v1/validate: wrk -t2 -c50 -d10s -s .ci/validate.lua"; \
 	  wrk -t2 -c50 -d10s --latency -s .ci/validate.lua http://$$addr/api/v1/validate | grep -E 'Requests/sec|Latency|99%|Non-2xx'
 
