@@ -65,7 +65,10 @@ func TestLicenseRequestJourney(t *testing.T) {
 	}
 
 	// A renewal request, declined with a reason.
+	client.get("/licenses/1")
+	client.assertContains(`href="/license-requests/new?license=1"`)
 	client.get("/license-requests/new?license=1")
+	client.assertContains(`<option value="1" selected>`)
 	client.post("/license-requests", url.Values{"organization_id": {fmt.Sprint(w.client.ID)}, "kind": {"renewal"}, "license_id": {"1"},
 		"term_years": {"1"}, "payment_period": {"annual"}, "product": {"octo"}})
 	dist.get("/license-requests")

@@ -557,6 +557,7 @@ func (s *Server) showLicense(c *fiber.Ctx, key string, e *Error) error {
 	org := guardedOrg(c)
 	data["CanManage"] = s.authorize(c, ActionManageLicenses, org) == nil
 	data["CanReveal"] = s.authorize(c, ActionRevealKey, org) == nil
+	data["CanRequest"] = l.OrgID != 0 && org.Kind == store.KindClient && s.authorize(c, ActionRequestLicense, org) == nil && data["CanManage"] != true
 	data["Prepaid"] = formatMoney(l.Terms.PrepaidCorePrice, l.Terms.Currency)
 	data["Extra"] = formatMoney(l.Terms.ExtraCorePrice, l.Terms.Currency)
 	switch tab {
