@@ -21,6 +21,8 @@ type accessFixture struct {
 	users                map[string]store.User // role → user
 	tokens               map[string]string     // role → API token
 	n                    int                   // counter for fresh emails
+	licenses             []scopeTarget         // made on first use, one per organization
+	requests             []scopeTarget
 }
 
 // matrixRoles are the roles of DESIGN §1's table, with how each stands to each fixture org
@@ -163,7 +165,56 @@ var scopeFixtures = map[string]func(f *accessFixture) []scopeTarget{
 	// Organizations that are not clients: the scope itself answers 404 on a client.
 	"parent": func(f *accessFixture) []scopeTarget { return orgTargets(f.vendor, f.dist, f.otherDist) },
 	// Client organizations only: the scope answers 404 on the others.
-	"client": func(f *accessFixture) []scopeTarget { return orgTargets(f.client, f.other) },
+	"client":          func(f *accessFixture) []scopeTarget { return orgTargets(f.client, f.other) },
+	"license":         (*accessFixture).licenseTargets,
+	"license_request": (*accessFixture).requestTargets,
+}
+
+// licenseTargets are a license of each client, and one not provisioned yet of each distributor
+// (which it belongs to), made on first use through the API.
+func (f *accessFixture) licenseTargets() []scopeTarget {
+	if f.licenses == nil {
+		staff := "Bearer " + f.tokens["staff"]
+		if status, out := f.a.call(staff, http.MethodPost, "/api/v1/products", map[string]any{"code": "matrix", "name": "Matrix",
+			"features": []map[string]any{{"code": "core", "name": "Core"}}}); status != http.StatusCreated {
+			f.a.t.Fatalf("product: %d %v", status, out)
+		}
+		for _, org := range []store.Org{f.client, f.other, f.dist, f.otherDist} {
+			body := map[string]any{"product": "matrix", "features": []string{"core"}, "prepaid_cores": 2,
+				"prepaid_core_price": "10.00", "extra_core_price": "15.00", "currency": "EUR", "term_years": 1, "payment_period": "annual"}
+			if org.Kind == store.KindClient {
+				body["organization_id"] = org.ID
+			} else {
+				body["distributor_id"] = org.ID
+			}
+			status, out := f.a.call(staff, http.MethodPost, "/api/v1/licenses", body)
+			if status != http.StatusCreated {
+				f.a.t.Fatalf("license for %s: %d %v", org.Name, status, out)
+			}
+			f.licenses = append(f.licenses, scopeTarget{org: org, value: fmt.Sprint(out["id"])})
+		}
+	}
+	return f.licenses
+}
+
+// requestTargets are an open license request of each client.
+func (f *accessFixture) requestTargets() []scopeTarget {
+	if f.requests == nil {
+		f.licenseTargets() // the product
+		product, err := f.a.db.FindProductByCode(f.a.t.Context(), "matrix")
+		if err != nil {
+			f.a.t.Fatal(err)
+		}
+		for _, org := range []store.Org{f.client, f.other} {
+			r := store.LicenseRequest{ClientID: org.ID, DistributorID: org.ParentID, Kind: "new", ProductID: product.ID,
+				TermYears: 1, PaymentPeriod: "annual"}
+			if err := f.a.db.CreateLicenseRequest(f.a.t.Context(), &r, store.Actor{}, nil); err != nil {
+				f.a.t.Fatal(err)
+			}
+			f.requests = append(f.requests, scopeTarget{org: org, value: fmt.Sprint(r.ID)})
+		}
+	}
+	return f.requests
 }
 
 func orgTargets(orgs ...store.Org) []scopeTarget {

@@ -66,7 +66,10 @@ func (s *Server) LoadDemo(ctx context.Context) error {
 			}
 		}
 	}
-	return s.loadDemoAccounts(ctx, created)
+	if err := s.loadDemoAccounts(ctx, created); err != nil {
+		return err
+	}
+	return s.loadDemoLicenses(ctx)
 }
 
 // PrintDemoSignIns lists the demo accounts, if this database holds them.

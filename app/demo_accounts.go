@@ -51,6 +51,6 @@ func (s *Server) loadDemoAccounts(ctx context.Context, orgs map[string]store.Org
 		store.AuditEntry{ActorUserID: carla.ID, ActorEmail: carla.Email, Action: "invitation.sent", Target: inv.Email, Details: inv.Role}); err != nil {
 		return err
 	}
-	terms := store.Terms{Label: "2026-11", EffectiveOn: s.clock.Now().UTC().Format("2006-01-02"), Format: "markdown", Body: demoTerms}
+	terms := store.TermsVersion{Label: "2026-11", EffectiveOn: s.clock.Now().UTC().Format("2006-01-02"), Format: "markdown", Body: demoTerms}
 	return s.db.PublishTerms(ctx, &terms, store.AuditEntry{ActorEmail: demoStaff.email, Action: "terms.published"})
 }

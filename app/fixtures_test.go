@@ -44,9 +44,9 @@ func (a *testApp) createUser(email, name string, org store.Org, role string) sto
 }
 
 // publishTerms publishes a version of the terms that every user must accept.
-func (a *testApp) publishTerms(label string) store.Terms {
+func (a *testApp) publishTerms(label string) store.TermsVersion {
 	a.t.Helper()
-	t := store.Terms{Label: label, EffectiveOn: "2026-11-01", Format: "markdown", Body: "# Terms " + label + "\n\nBe **nice**."}
+	t := store.TermsVersion{Label: label, EffectiveOn: "2026-11-01", Format: "markdown", Body: "# Terms " + label + "\n\nBe **nice**."}
 	if err := a.db.PublishTerms(a.t.Context(), &t, store.AuditEntry{Action: "terms.published"}); err != nil {
 		a.t.Fatal(err)
 	}

@@ -20,6 +20,9 @@ func (s *Server) newScheduler() (gocron.Scheduler, error) {
 	}{
 		{"delete expired sessions", time.Hour, s.deleteExpiredSessions},
 		{"retry email delivery", time.Minute, func(context.Context) error { s.wakeOutbox(); return nil }},
+		// Hourly rather than daily: each run is idempotent, and a day's changes then never wait long.
+		{"license lifecycle", time.Hour, s.licenseLifecycle},
+		{"flush device last-seen times", 5 * time.Second, s.flushSeen},
 	}
 	for _, j := range jobs {
 		_, err := sched.NewJob(gocron.DurationJob(j.every), gocron.NewTask(s.runJob, j.name, j.run),

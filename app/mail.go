@@ -170,7 +170,7 @@ func (s *Server) sendEmails(emails []store.Email) (int, error) {
 	defer client.Close()
 	for i, e := range emails {
 		msg := simplemail.NewMSG().SetFrom(s.cfg.MailFrom).AddTo(e.To).SetSubject(e.Subject).
-			SetDate(e.CreatedAt.Format("2006-01-02 15:04:05 MST")).AddHeader("Message-ID", e.MessageID)
+			SetDate(e.CreatedAt.UTC().Format("2006-01-02 15:04:05 MST")).AddHeader("Message-ID", e.MessageID)
 		msg.SetBody(simplemail.TextPlain, e.Text).AddAlternative(simplemail.TextHTML, e.HTML)
 		if err := msg.Send(client); err != nil {
 			return i, err

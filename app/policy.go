@@ -18,6 +18,7 @@ const (
 	ActionInvite         Action = "invite"          // invite into the org
 	ActionRevokeSeat     Action = "revoke_seat"     // release a device's floating seat
 	ActionRevealKey      Action = "reveal_key"      // see the full license key, download the activation PDF
+	ActionRequestLicense Action = "request_license" // ask the distributor for a new license or a renewal
 	ActionManageLicenses Action = "manage_licenses" // create/edit licenses, regenerate keys, change their status
 	ActionManageClients  Action = "manage_clients"  // create (target: the distributor), edit and suspend clients
 	ActionManageMembers  Action = "manage_members"  // change roles, remove users, see the org's audit log
@@ -88,7 +89,7 @@ func allowed(rel relation, own bool, action Action) bool {
 		return true
 	case ActionView, ActionInvite:
 		return rel != relNone
-	case ActionRevokeSeat, ActionRevealKey:
+	case ActionRevokeSeat, ActionRevealKey, ActionRequestLicense:
 		return rel == relStaff || distributor || rel == relClientOwner
 	case ActionManageLicenses, ActionManageClients:
 		return rel == relStaff || distributor

@@ -10,7 +10,7 @@ import (
 )
 
 func (s *Server) templateFuncs() template.FuncMap {
-	return template.FuncMap{
+	funcs := template.FuncMap{
 		"asset": s.assets.url,
 		"date": func(t time.Time) string {
 			if t.IsZero() {
@@ -27,6 +27,10 @@ func (s *Server) templateFuncs() template.FuncMap {
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
 	}
+	for name, f := range licenseFuncs() {
+		funcs[name] = f
+	}
+	return funcs
 }
 
 // render writes a page inside the main layout, adding what every page shows: the signed-in

@@ -51,6 +51,9 @@ type Server struct {
 	signInByIP    *ratelimit.Limiter
 	forgotByEmail *ratelimit.Limiter
 	forgotByIP    *ratelimit.Limiter
+	deviceByKey   *ratelimit.Limiter // nil: --device-rate 0
+	deviceByIP    *ratelimit.Limiter
+	devices       *deviceCache
 
 	routeTable []routeEntry
 }
@@ -73,6 +76,11 @@ func New(cfg Config, db *store.DB, secret []byte, log *slog.Logger, clock clockw
 		forgotByIP:    ratelimit.New(20, time.Hour, clock.Now),
 		outboxWake:    make(chan struct{}, 1),
 		outboxDone:    make(chan struct{}),
+		devices:       newDeviceCache(),
+	}
+	if cfg.DeviceRate > 0 {
+		s.deviceByKey = ratelimit.New(cfg.DeviceRate, time.Minute, clock.Now)
+		s.deviceByIP = ratelimit.New(5*cfg.DeviceRate, time.Minute, clock.Now)
 	}
 	var err error
 	if s.assets, err = loadAssets(assets.FS); err != nil {
@@ -114,7 +122,9 @@ func (s *Server) routes() {
 	r.Use(portalOnly(s.loadSession), portalOnly(s.checkCSRF))
 
 	s.route(fiber.MethodGet, "/api/v1/me", guard{Action: ActionSignedIn}, s.apiMe)
+	s.route(fiber.MethodGet, "/api/openapi.json", guard{Action: ActionPublic}, s.openAPI)
 	s.routeAuth()
+	s.routeLicenses()
 	s.route(fiber.MethodGet, "/", guard{Action: ActionSignedIn}, s.home)
 	s.routeOrgs()
 	s.routeInvitations()
@@ -137,6 +147,8 @@ func (s *Server) Listen(addr string) error {
 			s.log.Error("server stopped", "error", err)
 		}
 	}()
+	// Catch up on the license days missed while the server was down, before devices ask.
+	s.runJob("license lifecycle", s.licenseLifecycle)
 	s.scheduler.Start()
 	var ctx context.Context
 	ctx, s.outboxCancel = context.WithCancel(context.Background())
@@ -158,6 +170,7 @@ func (s *Server) Close(ctx context.Context) error {
 		errs = append(errs, s.fiber.ShutdownWithContext(ctx))
 	}
 	errs = append(errs, s.scheduler.Shutdown())
+	errs = append(errs, s.flushSeen(context.Background()))
 	if s.outboxCancel != nil {
 		s.outboxCancel()
 		<-s.outboxDone
@@ -183,8 +196,15 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 			return herr
 		}
 	}
-	s.log.Info("request", "method", c.Method(), "path", c.Path(), "status", c.Response().StatusCode(),
-		"duration", time.Since(start), "ip", clientIP(c), "request_id", requestID(c))
+	// Device API successes are the bulk of the traffic: they are logged at Debug level.
+	level, status := slog.LevelInfo, c.Response().StatusCode()
+	if status < 400 && isDeviceAPI(c.Path()) {
+		level = slog.LevelDebug
+	}
+	if s.log.Enabled(c.UserContext(), level) {
+		s.log.Log(c.UserContext(), level, "request", "method", c.Method(), "path", c.Path(), "status", status,
+			"duration", time.Since(start), "ip", clientIP(c), "request_id", requestID(c))
+	}
 	return nil
 }
 

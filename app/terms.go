@@ -75,13 +75,13 @@ func (s *Server) renderAdminTerms(c *fiber.Ctx, data fiber.Map) error {
 		return err
 	}
 	data["Title"], data["Versions"] = "Terms and conditions", versions
-	var shown store.Terms
+	var shown store.TermsVersion
 	if len(versions) > 0 {
 		shown = versions[0]
 	}
 	if v := c.Query("version"); v != "" {
 		id, _ := strconv.ParseInt(v, 10, 64)
-		shown = store.Terms{}
+		shown = store.TermsVersion{}
 		for _, t := range versions {
 			if t.ID == id {
 				shown = t
@@ -123,8 +123,8 @@ func (s *Server) publishTerms(c *fiber.Ctx) error {
 	return c.Redirect("/admin/terms?notice=terms-published", http.StatusSeeOther)
 }
 
-func (in termsInput) terms() (store.Terms, error) {
-	var t store.Terms
+func (in termsInput) terms() (store.TermsVersion, error) {
+	var t store.TermsVersion
 	var err error
 	if t.Label, err = text(in.Label, "label", "version label", true, 100); err != nil {
 		return t, err

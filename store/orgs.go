@@ -347,10 +347,6 @@ func execOne(ctx context.Context, tx *Tx, query string, args ...any) error {
 	return err
 }
 
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
-}
-
 func ids(v []int64) []any {
 	out := make([]any, len(v))
 	for i, id := range v {
@@ -362,4 +358,25 @@ func ids(v []int64) []any {
 // escapeLike makes a search text match literally in a LIKE pattern with ESCAPE '\'.
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// ClientOrgs lists every client organization by name; callers keep those the user may see.
+func (db *DB) ClientOrgs(ctx context.Context) ([]Org, error) {
+	var os []Org
+	err := db.view(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT `+orgColumns+` FROM organizations o WHERE o.kind = 'client' ORDER BY o.name, o.id`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var o Org
+			if err := scanOrg(rows, &o); err != nil {
+				return err
+			}
+			os = append(os, o)
+		}
+		return rows.Err()
+	})
+	return os, err
 }

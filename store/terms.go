@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-// Terms is a published version of the terms and conditions; the newest is in force.
-type Terms struct {
+// TermsVersion is a published version of the terms and conditions; the newest is in force.
+type TermsVersion struct {
 	ID          int64
 	Label       string
 	EffectiveOn string // YYYY-MM-DD
@@ -28,7 +28,7 @@ type Acceptance struct {
 }
 
 // PublishTerms stores a new version, which every user must accept before going on.
-func (db *DB) PublishTerms(ctx context.Context, t *Terms, audit AuditEntry) error {
+func (db *DB) PublishTerms(ctx context.Context, t *TermsVersion, audit AuditEntry) error {
 	return db.update(ctx, func(tx *Tx) error {
 		t.PublishedAt = tx.now
 		res, err := tx.ExecContext(ctx, `INSERT INTO terms (label, effective_on, format, body, published_by, published_at)
@@ -47,7 +47,7 @@ func (db *DB) PublishTerms(ctx context.Context, t *Terms, audit AuditEntry) erro
 const termsColumns = `t.id, t.label, t.effective_on, t.format, t.body, t.published_at,
 	(SELECT count(*) FROM terms_acceptances a WHERE a.terms_id = t.id)`
 
-func scanTerms(row interface{ Scan(...any) error }, t *Terms) error {
+func scanTerms(row interface{ Scan(...any) error }, t *TermsVersion) error {
 	var published sql.NullInt64
 	if err := row.Scan(&t.ID, &t.Label, &t.EffectiveOn, &t.Format, &t.Body, &published, &t.Accepted); err != nil {
 		return notFoundOr(err)
@@ -57,8 +57,8 @@ func scanTerms(row interface{ Scan(...any) error }, t *Terms) error {
 }
 
 // CurrentTerms returns the version in force, or ErrNotFound when none was published.
-func (db *DB) CurrentTerms(ctx context.Context) (Terms, error) {
-	var t Terms
+func (db *DB) CurrentTerms(ctx context.Context) (TermsVersion, error) {
+	var t TermsVersion
 	err := db.view(ctx, func(tx *Tx) error {
 		return scanTerms(tx.QueryRowContext(ctx, `SELECT `+termsColumns+` FROM terms t ORDER BY t.id DESC LIMIT 1`), &t)
 	})
@@ -66,8 +66,8 @@ func (db *DB) CurrentTerms(ctx context.Context) (Terms, error) {
 }
 
 // AllTerms lists every version, newest first.
-func (db *DB) AllTerms(ctx context.Context) ([]Terms, error) {
-	var ts []Terms
+func (db *DB) AllTerms(ctx context.Context) ([]TermsVersion, error) {
+	var ts []TermsVersion
 	err := db.view(ctx, func(tx *Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT `+termsColumns+` FROM terms t ORDER BY t.id DESC`)
 		if err != nil {
@@ -75,7 +75,7 @@ func (db *DB) AllTerms(ctx context.Context) ([]Terms, error) {
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var t Terms
+			var t TermsVersion
 			if err := scanTerms(rows, &t); err != nil {
 				return err
 			}

@@ -1,0 +1,122 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"keyward/store"
+)
+
+// expiryStep is a step of the notification ladder of DESIGN §3, days from the end date.
+type expiryStep struct {
+	Name  string
+	Days  int // the step falls due on end date + Days
+	Label string
+}
+
+var expiryLadder = []expiryStep{
+	{"30d", -30, "ends in 30 days"},
+	{"15d", -15, "ends in 15 days"},
+	{"7d", -7, "ends in 7 days"},
+	{"1d", -1, "ends tomorrow"},
+	{"cutoff", 0, "has ended"},
+	{"after1d", 1, "ended yesterday: renew it"},
+}
+
+// ladderWindow is how long after the end date a missed step is still sent.
+const ladderWindow = 31
+
+// licenseLifecycle is the license job: it starts licenses whose start date has come, cuts off
+// those whose end date has come, and sends the expiry ladder. Safe to run any number of times.
+func (s *Server) licenseLifecycle(ctx context.Context) error {
+	now := s.clock.Now()
+	today := civilDay(now)
+	due, err := s.db.LicensesDue(ctx, today)
+	if err != nil {
+		return err
+	}
+	for _, d := range due {
+		_, err := s.db.ChangeLicense(ctx, d.ID, store.Actor{}, func(l *store.License, now time.Time) (store.LicenseChange, error) {
+			return store.LicenseChange{Events: dayChanges(l, civilDay(now))}, nil
+		})
+		s.devices.forget(d.ID)
+		if err != nil {
+			return err
+		}
+	}
+	ending, err := s.db.LicensesEndingBetween(ctx, addDays(today, -ladderWindow), addDays(today, -expiryLadder[0].Days))
+	if err != nil {
+		return err
+	}
+	sent := false
+	for _, l := range ending {
+		ok, err := s.notifyExpiry(ctx, l, today)
+		if err != nil {
+			return err
+		}
+		sent = sent || ok
+	}
+	if sent {
+		s.wakeOutbox()
+	}
+	return nil
+}
+
+// dayChanges applies what a day brings to a license: its start date, or its cut-off.
+func dayChanges(l *store.License, today string) []store.LicenseEvent {
+	var evs []store.LicenseEvent
+	if l.Status == store.StatusPendingStart && l.StartDate != "" && l.StartDate <= today {
+		evs = append(evs, store.LicenseEvent{Kind: "status", FromStatus: l.Status, ToStatus: store.StatusInUse, Details: "start date reached"})
+		l.Status = store.StatusInUse
+		if l.EndDate == "" {
+			l.EndDate = addYears(l.StartDate, l.TermYears)
+		}
+	}
+	switch l.Status {
+	case store.StatusPendingStart, store.StatusInUse, store.StatusAccessDenied:
+		if l.EndDate != "" && l.EndDate <= today {
+			evs = append(evs, store.LicenseEvent{Kind: "status", FromStatus: l.Status, ToStatus: store.StatusContractFinalized,
+				Details: "cut-off: the end date " + l.EndDate + " has come"})
+			l.Status = store.StatusContractFinalized
+		}
+	}
+	return evs
+}
+
+// notifyExpiry sends the latest due step of a license's ladder, unless it was sent: after a
+// downtime the steps missed before it are skipped.
+func (s *Server) notifyExpiry(ctx context.Context, l store.License, today string) (bool, error) {
+	var step *expiryStep
+	for i := range expiryLadder {
+		if addDays(l.EndDate, expiryLadder[i].Days) <= today {
+			step = &expiryLadder[i]
+		}
+	}
+	if step == nil {
+		return false, nil
+	}
+	sent, err := s.db.SentSteps(ctx, l.ID, l.EndDate)
+	if err != nil || sent[step.Name] {
+		return false, err
+	}
+	to, err := s.db.LicenseRecipients(ctx, l.OrgID, l.DistributorID)
+	if err != nil {
+		return false, err
+	}
+	emails := make([]store.Email, 0, len(to))
+	for _, addr := range to {
+		e, err := s.email(addr, "license-expiry", map[string]any{"License": l, "Step": step.Name, "Label": step.Label,
+			"EndDate": l.EndDate, "LastDay": addDays(l.EndDate, -1), "URL": fmt.Sprintf("/licenses/%d", l.ID)})
+		if err != nil {
+			return false, err
+		}
+		emails = append(emails, e)
+	}
+	err = s.db.RecordNotification(ctx, store.Notification{LicenseID: l.ID, EndDate: l.EndDate, Step: step.Name, Recipients: to}, emails)
+	if errors.Is(err, store.ErrConflict) {
+		return false, nil // another run sent it
+	}
+	return err == nil, err
+}
