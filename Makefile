@@ -28,11 +28,23 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk"; exit 1; }
 	@dir=$$(mktemp -d); addr=127.0.0.1:18081; \
-	  KEYWARD_ADMIN_PASSWORD=bench-password-1 ./$(BIN) --data $$dir --addr $$addr --device-rate 0 >$$dir/out.log 2>/dev/null & pid=$$!; \
+	  KEYWARD_ADMIN_PASSWORD=bench-password-1 ./$(BIN) --demo --data $$dir --addr $$addr --device-rate 0 >$$dir/out.log 2>/dev/null & pid=$$!; \
 	  trap 'kill $$pid; wait $$pid; rm -rf $$dir' EXIT; \
 	  for i in $$(seq 100); do curl -fsS http://$$addr/healthz >/dev/null 2>&1 && break; sleep 0.1; done; \
 	  echo "== GET /healthz: wrk -t2 -c50 -d10s"; \
-	  wrk -t2 -c50 -d10s --latency http://$$addr/healthz | grep -E 'Requests/sec|Latency|99%'
+	  wrk -t2 -c50 -d10s --latency http://$$addr/healthz | grep -E 'Requests/sec|Latency|99%'; \
+	  token=$$(./$(BIN) token --data $$dir --email admin@localhost --name bench); \
+	  api() { curl -fsS -H "Authorization: Bearer $$token" -H 'Content-Type: application/json' "$$@"; }; \
+	  org=$$(api http://$$addr/api/v1/licenses?q=BER-MITTE | python3 -c 'import json,sys; print(json.load(sys.stdin)["licenses"][0]["organization_id"])'); \
+	  api -d '{"code":"bench","name":"Bench","features":[{"code":"core","name":"Core"}]}' http://$$addr/api/v1/products >/dev/null; \
+	  lic=$$(api -d '{"organization_id":'$$org',"product":"bench","features":["core"],"currency":"EUR","term_years":1,"payment_period":"annual"}' http://$$addr/api/v1/licenses); \
+	  id=$$(echo "$$lic" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'); \
+	  export KEYWARD_BENCH_KEY=$$(echo "$$lic" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])'); \
+	  api -d '{"action":"start"}' http://$$addr/api/v1/licenses/$$id/status >/dev/null; \
+	  curl -fsS -H "Authorization: License $$KEYWARD_BENCH_KEY" -d '{"fingerprint":"bench-1"}' http://$$addr/api/v1/activate >/dev/null; \
+	  curl -fsS -H "Authorization: License $$KEYWARD_BENCH_KEY" -d '{"fingerprint":"bench-1"}' http://$$addr/api/v1/validate | grep -q '"code":"VALID"' || { echo "validate is not VALID"; exit 1; }; \
+	  echo "== POST /api/v1/validate: wrk -t2 -c50 -d10s -s .ci/validate.lua"; \
+	  wrk -t2 -c50 -d10s --latency -s .ci/validate.lua http://$$addr/api/v1/validate | grep -E 'Requests/sec|Latency|99%|Non-2xx'
 
 ## assets: the front-end packages of package.json, copied into assets/vendor/
 assets: $(VENDOR)

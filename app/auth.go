@@ -168,16 +168,58 @@ func (s *Server) login(c *fiber.Ctx) error {
 		return fail(http.StatusForbidden, "This account has been deactivated. Ask your administrator to reactivate it.")
 	}
 
+	if msg, err := s.suspendedOnly(c, user); err != nil || msg != "" {
+		if err != nil {
+			return err
+		}
+		if err := s.db.Audit(ctx, store.AuditEntry{ActorUserID: user.ID, ActorEmail: user.Email, Action: "login.refused", IP: ip, Details: "organization suspended"}); err != nil {
+			return err
+		}
+		return fail(http.StatusForbidden, msg)
+	}
+	if err := s.startSession(c, user); err != nil {
+		return err
+	}
+	return c.Redirect(next, http.StatusSeeOther)
+}
+
+// startSession signs user in: a new session id, its cookie, and the audit entry.
+func (s *Server) startSession(c *fiber.Ctx, user store.User) error {
+	ctx, ip := c.UserContext(), clientIP(c)
 	raw := randomToken()
 	sess := store.Session{IDHash: digest(raw), UserID: user.ID, IP: ip, UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 255)}
 	if err := s.db.CreateSession(ctx, &sess); err != nil {
 		return err
 	}
+	if old := c.Cookies(sessionCookie); old != "" { // a new id at sign-in, and the old one ends
+		if err := s.db.DeleteSession(ctx, digest(old)); err != nil {
+			return err
+		}
+	}
 	if err := s.db.Audit(ctx, store.AuditEntry{ActorUserID: user.ID, ActorEmail: user.Email, Action: "login", IP: ip}); err != nil {
 		return err
 	}
 	s.setCookie(c, sessionCookie, raw, sessionAbsoluteTimeout)
-	return c.Redirect(next, http.StatusSeeOther)
+	return nil
+}
+
+// suspendedOnly says why a user may not sign in when every organization they belong to is a
+// suspended client; a user with any other organization signs in and sees the suspended ones marked.
+func (s *Server) suspendedOnly(c *fiber.Ctx, user store.User) (string, error) {
+	ms, err := s.db.Memberships(c.UserContext(), user.ID)
+	if err != nil || len(ms) == 0 {
+		return "", err
+	}
+	for _, m := range ms {
+		if m.Org.Status != "suspended" {
+			return "", nil
+		}
+	}
+	msg := fmt.Sprintf("Your organization %s is suspended, so you cannot sign in.", ms[0].Org.Name)
+	if r := ms[0].Org.SuspendReason; r != "" {
+		msg += " Reason: " + r
+	}
+	return msg + " Contact your distributor.", nil
 }
 
 // logout ends the session.
@@ -198,8 +240,13 @@ func (s *Server) logout(c *fiber.Ctx) error {
 }
 
 func tooManyTries(wait time.Duration) string {
+	return tooMany("sign-in attempts", wait)
+}
+
+// tooMany says that a rate limit was hit, and when to try again.
+func tooMany(what string, wait time.Duration) string {
 	minutes := int(math.Ceil(wait.Minutes()))
-	return fmt.Sprintf("Too many sign-in attempts. Try again in %d minute%s.", minutes, plural(minutes))
+	return fmt.Sprintf("Too many %s. Try again in %d minute%s.", what, minutes, plural(minutes))
 }
 
 func plural(n int) string {

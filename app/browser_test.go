@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"keyward/store"
 )
 
 // newChrome starts Debian's headless Chromium for a test. Without it the test is skipped on a
@@ -102,5 +105,65 @@ func TestBrowserSignInAndOut(t *testing.T) {
 	do(t, ctx, chromedp.Navigate(a.url+"/"), chromedp.WaitVisible(chromedp.ID("email")))
 	if got := run(t, ctx, chromedp.Location()); !strings.Contains(got, "/login") {
 		t.Errorf("after sign-out / went to %q, want the sign-in page", got)
+	}
+}
+
+func TestBrowserInvitationJourney(t *testing.T) {
+	mail := newMailServer(t)
+	a := newTestApp(t, withSMTP(mail))
+	dist := a.createOrg(store.KindDistributor, "Northwind", 0)
+	client := a.createOrg(store.KindClient, "Contoso Hotels", dist.ID)
+	a.createUser("dora@northwind.test", "Dora Distributor", dist, store.RoleOwner)
+	a.publishTerms("2026-11")
+	ctx := newChrome(t)
+
+	// The distributor signs in, accepts the terms, opens the client and invites a new owner.
+	do(t, ctx,
+		chromedp.Navigate(a.url+"/login"),
+		chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), "dora@northwind.test"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword+"\n"),
+		chromedp.WaitVisible(`//button[contains(., "I accept")]`),
+		chromedp.Click(`//button[contains(., "I accept")]`),
+		chromedp.WaitVisible(`//h1[contains(., "Welcome")]`),
+		chromedp.Click(`//nav//a[normalize-space()="Organizations"]`),
+		chromedp.WaitVisible(`//a[normalize-space()="Contoso Hotels"]`),
+		chromedp.Click(`//a[normalize-space()="Contoso Hotels"]`),
+		chromedp.WaitVisible(chromedp.ID("invite-email")),
+		chromedp.SendKeys(chromedp.ID("invite-email"), "carla@contoso.test"),
+		chromedp.SetValue(chromedp.ID("invite-role"), "owner"),
+		chromedp.Click(`//button[normalize-space()="Send invitation"]`),
+		chromedp.WaitVisible(`//p[contains(., "Invitation sent.")]`),
+	)
+	pending := run(t, ctx, chromedp.Text(`//h3[.="Pending invitations"]/following-sibling::table`))
+	if !strings.Contains(pending, "carla@contoso.test") || !strings.Contains(pending, "owner") {
+		t.Errorf("pending invitations %q, want carla as owner", pending)
+	}
+	do(t, ctx, chromedp.Click(`//button[normalize-space()="Sign out"]`), chromedp.WaitVisible(chromedp.ID("email")))
+
+	// The invitee opens the link of the email, creates the account, accepts the terms, lands in the org.
+	link := mail.waitFor("carla@contoso.test", "invites you").link(t)
+	do(t, ctx,
+		chromedp.Navigate(a.url+link),
+		chromedp.WaitVisible(chromedp.ID("name")),
+		chromedp.SendKeys(chromedp.ID("name"), "Carla Client"),
+		chromedp.SendKeys(chromedp.ID("password"), "carla-strong-password"),
+		chromedp.Click(`//button[normalize-space()="Create my account"]`),
+		chromedp.WaitVisible(`//button[contains(., "I accept")]`),
+		chromedp.Click(`//button[contains(., "I accept")]`),
+		chromedp.WaitVisible(`//h2[.="Members"]`),
+	)
+	if got := run(t, ctx, chromedp.Location()); !strings.HasSuffix(got, fmt.Sprintf("/orgs/%d", client.ID)) {
+		t.Errorf("landed on %q, want the organization", got)
+	}
+	if h1 := run(t, ctx, chromedp.Text(chromedp.CSS("h1"))); !strings.Contains(h1, "Contoso Hotels") {
+		t.Errorf("heading %q, want Contoso Hotels", h1)
+	}
+	members := run(t, ctx, chromedp.Text(`//h2[.="Members"]/following-sibling::table`))
+	if !strings.Contains(members, "Carla Client") || !strings.Contains(members, "carla@contoso.test") {
+		t.Errorf("members %q, want Carla", members)
+	}
+	if got := run(t, ctx, chromedp.Evaluate[string](`document.querySelector("#org-switch option:checked").textContent`)); !strings.Contains(got, "Contoso Hotels") {
+		t.Errorf("the switcher shows %q, want Contoso Hotels", got)
 	}
 }

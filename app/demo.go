@@ -47,6 +47,7 @@ func (s *Server) LoadDemo(ctx context.Context) error {
 		return err
 	}
 	var distributorID int64
+	created := map[string]store.Org{}
 	for _, d := range demoOrgs() {
 		d.org.ParentID = vendor.ID
 		if d.org.Kind == store.KindClient {
@@ -58,13 +59,17 @@ func (s *Server) LoadDemo(ctx context.Context) error {
 		if d.org.Kind == store.KindDistributor {
 			distributorID = d.org.ID
 		}
+		created[d.org.Name] = d.org
 		for _, u := range d.users {
 			if err := s.db.CreateUser(ctx, &store.User{Email: u.email, Name: u.name, PasswordHash: hash}, d.org.ID, u.role); err != nil {
 				return err
 			}
 		}
 	}
-	return nil
+	if err := s.loadDemoAccounts(ctx, created); err != nil {
+		return err
+	}
+	return s.loadDemoLicenses(ctx)
 }
 
 // PrintDemoSignIns lists the demo accounts, if this database holds them.
@@ -81,5 +86,6 @@ func (s *Server) PrintDemoSignIns(ctx context.Context, out io.Writer) error {
 			fmt.Fprintf(out, "  %-26s %s, %s of %s (%s)\n", u.email, u.name, u.role, d.org.Name, d.org.Kind)
 		}
 	}
+	fmt.Fprintln(out, demoAccountsNote)
 	return nil
 }

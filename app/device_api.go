@@ -38,11 +38,13 @@ func (s *Server) deviceRoutes() {
 	s.route(fiber.MethodPost, "/api/v1/activate", guard{Action: ActionPublic}, s.deviceActivate)
 	s.route(fiber.MethodPost, "/api/v1/validate", guard{Action: ActionPublic}, s.deviceValidate)
 	s.route(fiber.MethodPost, "/api/v1/deactivate", guard{Action: ActionPublic}, s.deviceDeactivate)
+	s.route(fiber.MethodPost, "/api/v1/features/check", guard{Action: ActionPublic}, s.deviceCheckFeature)
+	s.route(fiber.MethodPost, "/api/v1/features/release", guard{Action: ActionPublic}, s.deviceReleaseFeature)
 }
 
 func isDeviceAPI(path string) bool {
 	switch path {
-	case "/api/v1/activate", "/api/v1/validate", "/api/v1/deactivate":
+	case "/api/v1/activate", "/api/v1/validate", "/api/v1/deactivate", "/api/v1/features/check", "/api/v1/features/release":
 		return true
 	}
 	return false
@@ -148,6 +150,16 @@ func (s *Server) flushSeen(ctx context.Context) error {
 	return s.db.TouchDevices(ctx, seen)
 }
 
+// deviceCall authenticates a device request and reads its body.
+func (s *Server) deviceCall(c *fiber.Ctx, requireFingerprint bool) (*licenseState, deviceRequest, error) {
+	st, err := s.deviceAuth(c)
+	if err != nil {
+		return nil, deviceRequest{}, err
+	}
+	r, err := parseDeviceRequest(c, requireFingerprint)
+	return st, r, err
+}
+
 // deviceAuth rate-limits the caller and finds the license of its Authorization: License header.
 func (s *Server) deviceAuth(c *fiber.Ctx) (*licenseState, error) {
 	if s.deviceByIP != nil {
@@ -179,7 +191,7 @@ func (s *Server) deviceAuth(c *fiber.Ctx) (*licenseState, error) {
 }
 
 func tooManyRequests(c *fiber.Ctx, wait time.Duration) error {
-	c.Set(fiber.HeaderRetryAfter, strings.TrimSuffix((wait.Truncate(time.Second) + time.Second).String(), "s"))
+	c.Set(fiber.HeaderRetryAfter, strings.TrimSuffix((wait.Truncate(time.Second)+time.Second).String(), "s"))
 	return &Error{Status: http.StatusTooManyRequests, Code: "RATE_LIMITED", Message: "Too many requests for this license key or address; slow down."}
 }
 
@@ -267,11 +279,7 @@ func printable(s string, max int) bool {
 // deviceValidate tells a device whether it may use the license; always 200 for a known key.
 // POST /api/v1/validate
 func (s *Server) deviceValidate(c *fiber.Ctx) error {
-	st, err := s.deviceAuth(c)
-	if err != nil {
-		return err
-	}
-	r, err := parseDeviceRequest(c, false)
+	st, r, err := s.deviceCall(c, false)
 	if err != nil {
 		return err
 	}
@@ -329,11 +337,7 @@ func (s *Server) deviceAuthAgain(c *fiber.Ctx, st *licenseState) (*licenseState,
 // threshold of distinct active devices is reached.
 // POST /api/v1/activate
 func (s *Server) deviceActivate(c *fiber.Ctx) error {
-	st, err := s.deviceAuth(c)
-	if err != nil {
-		return err
-	}
-	r, err := parseDeviceRequest(c, true)
+	st, r, err := s.deviceCall(c, true)
 	if err != nil {
 		return err
 	}
@@ -364,11 +368,7 @@ func (s *Server) deviceActivate(c *fiber.Ctx) error {
 // deviceDeactivate frees the device's place on the license.
 // POST /api/v1/deactivate
 func (s *Server) deviceDeactivate(c *fiber.Ctx) error {
-	st, err := s.deviceAuth(c)
-	if err != nil {
-		return err
-	}
-	r, err := parseDeviceRequest(c, true)
+	st, r, err := s.deviceCall(c, true)
 	if err != nil {
 		return err
 	}

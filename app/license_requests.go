@@ -178,9 +178,6 @@ func (s *Server) renderRequestForm(c *fiber.Ctx, vals map[string]string, feature
 	if err != nil {
 		return err
 	}
-	if len(clients) == 0 {
-		return errForbidden
-	}
 	products, err := s.db.Products(c.UserContext())
 	if err != nil {
 		return err

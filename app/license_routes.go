@@ -47,6 +47,7 @@ func (s *Server) routeLicenses() {
 	s.route(fiber.MethodPost, "/licenses/:id/regenerate-key", guard{Action: ActionManageLicenses, Scope: lic}, s.regenerateKeyPage)
 	s.route(fiber.MethodPost, "/licenses/:id/reveal", guard{Action: ActionRevealKey, Scope: lic}, s.revealKeyPage)
 	s.route(fiber.MethodGet, "/licenses/:id/activation.pdf", guard{Action: ActionRevealKey, Scope: lic}, s.activationPDF)
+	s.route(fiber.MethodPost, "/licenses/:id/seats/revoke", guard{Action: ActionRevokeSeat, Scope: lic}, s.revokeSeat)
 	s.routeLicenseRequests()
 }
 
@@ -501,7 +502,7 @@ func (s *Server) newLicensePage(c *fiber.Ctx) error {
 // createLicensePage creates a license from the form and shows it.
 // POST /licenses
 func (s *Server) createLicensePage(c *fiber.Ctx) error {
-	f, product, err := s.formFields(c)
+	f, err := s.formFields(c)
 	if err == nil {
 		var l store.License
 		if l, _, err = s.createLicense(c, f); err == nil {
@@ -513,25 +514,22 @@ func (s *Server) createLicensePage(c *fiber.Ctx) error {
 			return c.Redirect(fmt.Sprintf("/licenses/%d?created=1", l.ID), fiber.StatusSeeOther)
 		}
 	}
-	_ = product
-	return s.formError(c, nil, err)
+	return s.licenseFormError(c, nil, err)
 }
 
 // formFields reads the license form for the product it names.
-func (s *Server) formFields(c *fiber.Ctx) (licenseFields, store.Product, error) {
-	code := c.FormValue("product")
-	product, err := s.db.FindProductByCode(c.UserContext(), code)
+func (s *Server) formFields(c *fiber.Ctx) (licenseFields, error) {
+	product, err := s.db.FindProductByCode(c.UserContext(), c.FormValue("product"))
 	if errors.Is(err, store.ErrNotFound) {
-		return licenseFields{}, product, badInput("product", "Choose the product.")
+		return licenseFields{}, badInput("product", "Choose the product.")
 	} else if err != nil {
-		return licenseFields{}, product, err
+		return licenseFields{}, err
 	}
-	f, err := formLicenseFields(c, product)
-	return f, product, err
+	return formLicenseFields(c, product)
 }
 
-// formError shows the form again with the error, or passes on errors that are not the user's input.
-func (s *Server) formError(c *fiber.Ctx, l *store.License, err error) error {
+// licenseFormError shows the license form again with the error, or passes on errors that are not the user's input.
+func (s *Server) licenseFormError(c *fiber.Ctx, l *store.License, err error) error {
 	var e *Error
 	if !errors.As(err, &e) || e.Status != fiber.StatusBadRequest {
 		return err
@@ -559,6 +557,7 @@ func (s *Server) showLicense(c *fiber.Ctx, key string, e *Error) error {
 	org := guardedOrg(c)
 	data["CanManage"] = s.authorize(c, ActionManageLicenses, org) == nil
 	data["CanReveal"] = s.authorize(c, ActionRevealKey, org) == nil
+	data["CanRequest"] = l.OrgID != 0 && org.Kind == store.KindClient && s.authorize(c, ActionRequestLicense, org) == nil && data["CanManage"] != true
 	data["Prepaid"] = formatMoney(l.Terms.PrepaidCorePrice, l.Terms.Currency)
 	data["Extra"] = formatMoney(l.Terms.ExtraCorePrice, l.Terms.Currency)
 	switch tab {
@@ -592,7 +591,14 @@ func (s *Server) showLicense(c *fiber.Ctx, key string, e *Error) error {
 			return err
 		}
 		data["Devices"], data["Setups"] = ds, ss
-	case "general", "modules":
+	case "modules":
+		fs, err := s.licenseFeatureSeats(c, l)
+		if err != nil {
+			return err
+		}
+		data["FeatureSeats"] = fs
+		data["CanRevoke"] = s.authorize(c, ActionRevokeSeat, org) == nil
+	case "general":
 		if l.Status == store.StatusPendingProvision && data["CanManage"] == true {
 			clients, err := s.manageableClients(c)
 			if err != nil {
@@ -635,7 +641,7 @@ func (s *Server) updateLicensePage(c *fiber.Ctx) error {
 		_, err = s.editLicense(c, l.ID, f)
 	}
 	if err != nil {
-		return s.formError(c, &l, err)
+		return s.licenseFormError(c, &l, err)
 	}
 	return c.Redirect(fmt.Sprintf("/licenses/%d", l.ID), fiber.StatusSeeOther)
 }
@@ -706,7 +712,8 @@ func licenseFuncs() map[string]any {
 			}
 			return ""
 		},
-		"money":       formatMoney,
-		"join":        strings.Join,
+		"money": formatMoney,
+		"join":  strings.Join,
+		"list":  func(xs ...string) []string { return xs },
 	}
 }

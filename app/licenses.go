@@ -128,6 +128,15 @@ func jsonLicenseFields(body []byte) (licenseFields, error) {
 		return licenseFields{}, badInput("", "The body must be a JSON object: %s", jsonProblem(err))
 	}
 	f := licenseFields{vals: map[string]string{}}
+	for name := range raw {
+		if name != "features" && !contains(licenseFieldNames, name) {
+			hint := ""
+			if name == "status" {
+				hint = " Change the status with POST /api/v1/licenses/{id}/status."
+			}
+			return f, badInput(name, "Unknown field %q.%s", name, hint)
+		}
+	}
 	for _, name := range licenseFieldNames {
 		v, ok := raw[name]
 		if !ok {
@@ -331,25 +340,22 @@ func applyLicenseFields(f licenseFields, l *store.License, product store.Product
 			return err
 		}
 	}
+	if strings.TrimSpace(f.vals["start_threshold"]) == "" {
+		return nil // the product's, or the license's as it is
+	}
 	return intField("start_threshold", &l.StartThreshold, 1, 100_000, "The start threshold is a number of devices, 1 or more.")
 }
 
 // licenseOrgs resolves and authorizes the organizations of a new license: the client from
 // organization_id, or the distributor (distributor_id, or the user's only one) while it has none.
 func (s *Server) licenseOrgs(c *fiber.Ctx, f licenseFields, l *store.License) error {
-	ctx := c.UserContext()
 	if v := strings.TrimSpace(f.vals["organization_id"]); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
 			return badInput("organization_id", "Choose a client organization.")
 		}
-		org, err := s.db.FindOrg(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return errNotFound
-		} else if err != nil {
-			return err
-		}
-		if err := s.authorize(c, ActionManageLicenses, org); err != nil {
+		org, err := s.managedOrg(c, id)
+		if err != nil {
 			return err
 		}
 		if org.Kind != store.KindClient {
@@ -372,13 +378,8 @@ func (s *Server) licenseOrgs(c *fiber.Ctx, f licenseFields, l *store.License) er
 	} else if id, _ = strconv.ParseInt(v, 10, 64); id <= 0 {
 		return badInput("distributor_id", "Choose a distributor organization.")
 	}
-	org, err := s.db.FindOrg(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return errNotFound
-	} else if err != nil {
-		return err
-	}
-	if err := s.authorize(c, ActionManageLicenses, org); err != nil {
+	org, err := s.managedOrg(c, id)
+	if err != nil {
 		return err
 	}
 	if org.Kind == store.KindClient {
@@ -386,6 +387,17 @@ func (s *Server) licenseOrgs(c *fiber.Ctx, f licenseFields, l *store.License) er
 	}
 	l.DistributorID = org.ID
 	return nil
+}
+
+// managedOrg is the organization of an id sent in a body, if the user manages its licenses.
+func (s *Server) managedOrg(c *fiber.Ctx, id int64) (store.Org, error) {
+	org, err := s.db.FindOrg(c.UserContext(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return org, errNotFound
+	} else if err != nil {
+		return org, err
+	}
+	return org, s.authorize(c, ActionManageLicenses, org)
 }
 
 // userDistributors are the distributor (or vendor) organizations the user belongs to.
@@ -559,14 +571,12 @@ func featureList(fs []store.LicenseFeature) string {
 func (s *Server) changeStatus(c *fiber.Ctx, id int64, r lifecycleRequest) (store.License, error) {
 	ctx := c.UserContext()
 	if r.Action == actProvision && r.OrgID != 0 {
-		org, err := s.db.FindOrg(ctx, r.OrgID)
-		if errors.Is(err, store.ErrNotFound) {
+		org, err := s.managedOrg(c, r.OrgID)
+		var e *Error
+		if errors.As(err, &e) {
 			return store.License{}, badInput("organization_id", "Choose one of your client organizations.")
 		} else if err != nil {
 			return store.License{}, err
-		}
-		if err := s.authorize(c, ActionManageLicenses, org); err != nil {
-			return store.License{}, badInput("organization_id", "Choose one of your client organizations.")
 		}
 		if org.Kind != store.KindClient || org.ParentID != guardedLicense(c).DistributorID {
 			return store.License{}, badInput("organization_id", "Choose a client of %s.", guardedLicense(c).DistributorName)

@@ -45,7 +45,7 @@ func loadMailTemplates(fsys fs.FS) (*mailTemplates, error) {
 
 // email renders the template name for one recipient into an outbox email. data gets BaseURL.
 func (s *Server) email(to, name string, data map[string]any) (store.Email, error) {
-	data["BaseURL"] = strings.TrimRight(s.cfg.BaseURL, "/")
+	data["BaseURL"] = s.baseURL()
 	var text, html bytes.Buffer
 	if err := s.mails.text.ExecuteTemplate(&text, name+".txt", data); err != nil {
 		return store.Email{}, err
@@ -170,7 +170,7 @@ func (s *Server) sendEmails(emails []store.Email) (int, error) {
 	defer client.Close()
 	for i, e := range emails {
 		msg := simplemail.NewMSG().SetFrom(s.cfg.MailFrom).AddTo(e.To).SetSubject(e.Subject).
-			SetDate(e.CreatedAt.Format(time.RFC1123Z)).AddHeader("Message-ID", e.MessageID)
+			SetDate(e.CreatedAt.UTC().Format("2006-01-02 15:04:05 MST")).AddHeader("Message-ID", e.MessageID)
 		msg.SetBody(simplemail.TextPlain, e.Text).AddAlternative(simplemail.TextHTML, e.HTML)
 		if err := msg.Send(client); err != nil {
 			return i, err

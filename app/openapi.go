@@ -42,6 +42,7 @@ var (
 	tString   = obj{"type": "string"}
 	tInt      = obj{"type": "integer"}
 	tBool     = obj{"type": "boolean"}
+	tNumber   = obj{"type": "number"}
 	tNullInt  = obj{"type": "integer", "nullable": true}
 	tDate     = obj{"type": "string", "format": "date", "nullable": true}
 	tDecimal  = obj{"type": "string", "pattern": `^[0-9]+(\.[0-9]+)?$`, "example": "150.00"}
@@ -52,7 +53,7 @@ var (
 var errorCodes = map[string]string{
 	"400": "Bad input (INVALID_INPUT): error.field names the field.",
 	"401": "No or invalid credentials (UNAUTHORIZED; INVALID_LICENSE_KEY on the device API).",
-	"403": "Not allowed (FORBIDDEN), or the license cannot be used: PENDING_PROVISION, ACCESS_DENIED, CONTRACT_FINALIZED, TOO_MANY_DEVICES, LIMIT_EXCEEDED.",
+	"403": "Not allowed (FORBIDDEN), or the license cannot be used: PENDING_PROVISION, ACCESS_DENIED, CONTRACT_FINALIZED, TOO_MANY_DEVICES, LIMIT_EXCEEDED, FEATURE_NOT_LICENSED, NO_FLOATING_SLOT.",
 	"404": "Unknown, or not yours (NOT_FOUND; DEVICE_NOT_ACTIVATED).",
 	"409": "Conflict (CONFLICT, INVALID_TRANSITION).",
 	"429": "Rate limited (RATE_LIMITED); see Retry-After.",
@@ -106,6 +107,9 @@ func openAPISpec() obj {
 	used := props(nil, obj{"aps": tInt, "rooms": tInt, "devices": tInt})
 	deviceBody := props([]string{"fingerprint"}, obj{"fingerprint": tString, "setup": tString, "name": tString,
 		"elements": props(nil, obj{"aps": tInt, "rooms": tInt})})
+	orgFields := obj{"name": tString, "kind": obj{"type": "string", "enum": []string{"distributor", "client"}}, "parent_id": tNullInt,
+		"email": tString, "phone": tString, "address": tString, "zip": tString, "city": tString, "country": tString,
+		"tax_id": tString, "notes": tString, "status": obj{"type": "string", "enum": []string{"active", "suspended"}}}
 	paged := func(name, item string) obj {
 		return props(nil, obj{name: arrayOf(ref(item)), "page": tInt, "per_page": tInt, "total": tInt})
 	}
@@ -123,6 +127,19 @@ func openAPISpec() obj {
 			"/api/openapi.json": obj{"get": op("This document.", "", nil, "200", obj{"type": "object"})},
 			"/api/v1/me": obj{"get": op("The token's user and organizations.", "bearer", nil, "200",
 				props(nil, obj{"id": tInt, "email": tString, "name": tString, "organizations": arrayOf(props(nil, obj{"id": tInt, "name": tString, "kind": tString, "role": tString}))}), "401")},
+			"/api/v1/organizations": obj{
+				"get": withParams(op("List the organizations you see: staff all of them, distributors their own and their clients, clients their own.", "bearer", nil, "200",
+					paged("organizations", "Organization"), "401"), append(pageParams, obj{"name": "q", "in": "query", "schema": tString})),
+				"post": op("Create a distributor (staff) or a client under parent_id (staff, or the distributor's users).", "bearer", ref("OrganizationInput"), "201",
+					ref("Organization"), "400", "401", "403", "404"),
+			},
+			"/api/v1/organizations/{id}": obj{"get": withParams(op("An organization.", "bearer", nil, "200", ref("Organization"), "401", "404"), idParameter())},
+			"/api/v1/organizations/{id}/invitations": obj{"post": withParams(op("Invite an email into the organization, as the portal does: a new account gets a link to "+
+				"create it; an existing one joins at once and is told by email. Members invite members; owners and distributor users choose the role.",
+				"bearer", props([]string{"email"}, obj{"email": tString, "role": obj{"type": "string", "enum": []string{"owner", "member"}}}), "201",
+				props(nil, obj{"id": tInt, "organization_id": tInt, "email": tString, "role": tString,
+					"status": obj{"type": "string", "enum": []string{"pending", "joined"}}, "expires_at": obj{"type": "string", "format": "date-time"}}),
+				"400", "401", "403", "404", "409"), idParameter())},
 			"/api/v1/products": obj{
 				"get":  op("List the products with their features (any signed-in user).", "bearer", nil, "200", props(nil, obj{"products": arrayOf(ref("Product"))}), "401"),
 				"post": op("Create a product with its features (staff).", "bearer", ref("ProductInput"), "201", ref("Product"), "400", "401", "403", "409"),
@@ -141,12 +158,37 @@ func openAPISpec() obj {
 			"/api/v1/licenses/{id}/status": obj{"post": withParams(op("Lifecycle: provision (organization_id), start, deny (reason), reinstate, terminate, renew (years).", "bearer",
 				props([]string{"action"}, obj{"action": obj{"type": "string", "enum": []string{"provision", "start", "deny", "reinstate", "terminate", "renew"}},
 					"reason": tString, "organization_id": tInt, "years": tInt}), "200", ref("License"), "400", "401", "403", "404", "409"), idParameter())},
+			"/api/v1/usage": obj{"post": op("Report a setup's usage samples (all or nothing; gzip accepted; at most 100,000 samples and 32 MiB unpacked). "+
+				"A sample sent again for the same setup, service and second is a duplicate and changes nothing.", "license",
+				props([]string{"setup", "samples"}, obj{"setup": tString, "samples": arrayOf(props([]string{"time", "service", "metrics"}, obj{
+					"time": obj{"type": "string", "format": "date-time"}, "service": tString,
+					"metrics": obj{"type": "object", "additionalProperties": obj{"type": "number", "minimum": 0}}}))}),
+				"200", props(nil, obj{"accepted": tInt, "duplicates": tInt}), "400", "401", "403", "413", "429")},
+			"/api/v1/licenses/{id}/usage": obj{"get": withParams(op("Usage per setup, service and metric over a period (mean, min, max, samples), with each setup's billable cores.",
+				"bearer", nil, "200", props(nil, obj{"license_id": tInt, "from": tDate, "to": tDate, "resolution": tString,
+					"cores": arrayOf(props(nil, obj{"time": tString, "setup": tString, "mean_cores": tNumber, "peak_cores": tNumber})),
+					"series": arrayOf(props(nil, obj{"setup": tString, "service": tString, "metric": tString,
+						"points": arrayOf(props(nil, obj{"time": tString, "mean": tNumber, "min": tNumber, "max": tNumber, "count": tInt}))}))}),
+				"400", "401", "404"), append(idParameter(), obj{"name": "from", "in": "query", "schema": tDate}, obj{"name": "to", "in": "query", "schema": tDate},
+				obj{"name": "resolution", "in": "query", "schema": obj{"type": "string", "enum": []string{"hour", "day", "month"}}}))},
+			"/api/v1/licenses/{id}/estimate": obj{"get": withParams(op("The cost of a month (DESIGN §5): prepaid and extra cost, total, projection, per-day breakdown. Money as decimal strings.",
+				"bearer", nil, "200", props(nil, obj{"month": tString, "currency": tString, "prepaid_cores": tInt, "prepaid_cost": tString,
+					"extra_cost": tString, "total": tString, "complete": tBool, "projected_extra": tString, "projected_total": tString,
+					"days": arrayOf(props(nil, obj{"date": tString, "extra_cores": tInt, "extra_cost": tString,
+						"setups": arrayOf(props(nil, obj{"setup": tString, "billed_cores": tInt, "prepaid": tInt, "extra": tInt}))}))}),
+				"400", "401", "404"), append(idParameter(), obj{"name": "month", "in": "query", "schema": tString}))},
 			"/api/v1/activate": obj{"post": op("Activate a device (and its setup) on the license.", "license", deviceBody, "200",
 				props(nil, obj{"license": ref("DeviceLicense"), "device": ref("Device")}), "400", "401", "403", "429")},
 			"/api/v1/validate": obj{"post": op("Tell whether the license (and the device, if a fingerprint is sent) may be used; always 200 for a known key.", "license",
 				props(nil, deviceBody["properties"].(obj)), "200", props([]string{"valid", "code", "license"}, obj{"valid": tBool,
-					"code": obj{"type": "string", "enum": []string{"VALID", "PENDING_PROVISION", "ACCESS_DENIED", "CONTRACT_FINALIZED", "LIMIT_EXCEEDED", "DEVICE_NOT_ACTIVATED"}},
+					"code":    obj{"type": "string", "enum": []string{"VALID", "PENDING_PROVISION", "ACCESS_DENIED", "CONTRACT_FINALIZED", "LIMIT_EXCEEDED", "DEVICE_NOT_ACTIVATED"}},
 					"license": ref("DeviceLicense")}), "400", "401", "429")},
+			"/api/v1/features/check": obj{"post": op("Use a feature: a floating one takes or refreshes a seat (403 NO_FLOATING_SLOT when all are held); 403 FEATURE_NOT_LICENSED; 404 DEVICE_NOT_ACTIVATED.", "license",
+				props([]string{"fingerprint", "feature"}, obj{"fingerprint": tString, "feature": tString}), "200",
+				props(nil, obj{"feature": tString, "floating": tBool, "granted": tBool, "used": tInt, "max": tInt,
+					"seat": props(nil, obj{"taken_at": tDateTime, "expires_at": tDateTime})}), "400", "401", "403", "404", "429")},
+			"/api/v1/features/release": obj{"post": op("Free the device's seat of a floating feature.", "license",
+				props([]string{"fingerprint", "feature"}, obj{"fingerprint": tString, "feature": tString}), "204", nil, "400", "401", "403", "404", "429")},
 			"/api/v1/deactivate": obj{"post": op("Free the device's place on the license.", "license", props([]string{"fingerprint"}, obj{"fingerprint": tString}), "204", nil, "400", "401", "403", "404", "429")},
 		},
 		"components": obj{
@@ -155,10 +197,13 @@ func openAPISpec() obj {
 				"license": obj{"type": "apiKey", "in": "header", "name": "Authorization", "description": "License KW-XXXXX-XXXXX-XXXXX-XXXXX-XXXXX"},
 			},
 			"schemas": obj{
-				"Error": props([]string{"error"}, obj{"error": props([]string{"code", "message"}, obj{"code": tString, "message": tString, "field": tString})}),
+				"Error":   props([]string{"error"}, obj{"error": props([]string{"code", "message"}, obj{"code": tString, "message": tString, "field": tString})}),
 				"Feature": props(nil, obj{"code": tString, "name": tString, "floating": tBool, "max_simultaneous_users": tInt, "floating_timeout_minutes": tInt}),
 				"ProductInput": props([]string{"code", "name"}, obj{"code": obj{"type": "string", "pattern": "^[a-z0-9_-]{1,64}$"}, "name": tString,
 					"start_threshold": tInt, "excluded_services": arrayOf(tString), "features": arrayOf(ref("Feature"))}),
+				"OrganizationInput": props([]string{"name", "kind"}, orgFields),
+				"Organization": obj{"allOf": []obj{props(nil, obj{"id": tInt, "suspend_reason": tString,
+					"created_at": obj{"type": "string", "format": "date-time"}, "updated_at": obj{"type": "string", "format": "date-time"}}), props(nil, orgFields)}},
 				"Product": props(nil, obj{"id": tInt, "code": tString, "name": tString, "start_threshold": tInt, "excluded_services": arrayOf(tString), "features": arrayOf(ref("Feature"))}),
 				"License": props(nil, obj{"id": tInt, "status": ref("Status"), "product": tString, "organization_id": tNullInt, "organization": tString,
 					"distributor_id": tInt, "key_masked": tString, "features": arrayOf(ref("Feature")), "prepaid_cores": tInt,

@@ -54,16 +54,32 @@ func activationDocument(l store.License, org store.Org, key string) ([]byte, err
 	pdf.AddPage()
 	const left, width = 56.0, 483.0
 	y := 60.0
+	// write sets s from x on, wrapped at words to width, one line per paragraph at least; y moves down.
+	write := func(s string, x, w, lineHeight float64) error {
+		for _, para := range strings.Split(s, "\n") {
+			lines, err := pdf.SplitTextWithWordWrap(para, w)
+			if err != nil || len(lines) == 0 {
+				lines = []string{para}
+			}
+			for _, line := range lines {
+				pdf.SetXY(x, y)
+				if err := pdf.Cell(&gopdf.Rect{W: w, H: lineHeight}, line); err != nil {
+					return err
+				}
+				y += lineHeight
+			}
+		}
+		return nil
+	}
 	text := func(font string, size float64, s string, r, g, b uint8) error {
 		if err := pdf.SetFont(font, "", size); err != nil {
 			return err
 		}
 		pdf.SetTextColor(r, g, b)
-		pdf.SetXY(left, y)
-		if err := pdf.MultiCell(&gopdf.Rect{W: width, H: size * 1.3}, s); err != nil {
+		if err := write(s, left, width, size*1.35); err != nil {
 			return err
 		}
-		y = pdf.GetY() + size*0.5
+		y += size * 0.5
 		return nil
 	}
 	row := func(label, value string) error {
@@ -72,18 +88,17 @@ func activationDocument(l store.License, org store.Org, key string) ([]byte, err
 		}
 		pdf.SetTextColor(107, 114, 128)
 		pdf.SetXY(left, y)
-		if err := pdf.Cell(&gopdf.Rect{W: 150, H: 14}, label); err != nil {
+		if err := pdf.Cell(&gopdf.Rect{W: 150, H: 15}, label); err != nil {
 			return err
 		}
 		if err := pdf.SetFont("regular", "", 11); err != nil {
 			return err
 		}
 		pdf.SetTextColor(31, 41, 55)
-		pdf.SetXY(left+150, y)
-		if err := pdf.MultiCell(&gopdf.Rect{W: width - 150, H: 14}, value); err != nil {
+		if err := write(value, left+150, width-150, 15); err != nil {
 			return err
 		}
-		y = max(pdf.GetY(), y+14) + 6
+		y += 6
 		return nil
 	}
 	if err := text("bold", 11, "KEYWARD", 29, 78, 216); err != nil {
@@ -127,9 +142,12 @@ func activationDocument(l store.License, org store.Org, key string) ([]byte, err
 		}
 		return strconv.Itoa(*p)
 	}
-	start, end := orDash(l.StartDate), orDash(l.EndDate)
+	start, end := l.StartDate, l.EndDate+" (exclusive: the license is usable until the day before)"
 	if l.StartDate == "" {
 		start = fmt.Sprintf("when %d devices are activated", l.StartThreshold)
+	}
+	if l.EndDate == "" {
+		end = fmt.Sprintf("%d year%s after the start", l.TermYears, plural(l.TermYears))
 	}
 	rows := [][2]string{
 		{"Organization", org.Name + orgAddress(org)},
@@ -141,7 +159,7 @@ func activationDocument(l store.License, org store.Org, key string) ([]byte, err
 		{"Limits", fmt.Sprintf("APs: %s · rooms: %s · devices: %s", limit(l.MaxAPs), limit(l.MaxRooms), limit(l.MaxDevices))},
 		{"Term", fmt.Sprintf("%d year%s, paid %s", l.TermYears, plural(l.TermYears), l.Terms.PaymentPeriod)},
 		{"Start date", start},
-		{"End date", end + " (exclusive: the license is usable until the day before)"},
+		{"End date", end},
 		{"License number", strconv.FormatInt(l.ID, 10)},
 	}
 	for _, r := range rows {

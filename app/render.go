@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"keyward/app/billing"
+	"keyward/store"
 )
 
 func (s *Server) templateFuncs() template.FuncMap {
@@ -19,7 +20,9 @@ func (s *Server) templateFuncs() template.FuncMap {
 			}
 			return t.UTC().Format("2006-01-02")
 		},
-		"amount": amountText,
+		"amount":   amountText,
+		"markdown": renderTerms,
+		"fieldOf":  fieldOf,
 		"datetime": func(t time.Time) string {
 			if t.IsZero() {
 				return "—"
@@ -55,6 +58,12 @@ func amountText(m billing.Money) string {
 func (s *Server) render(c *fiber.Ctx, page string, data fiber.Map) error {
 	data["CSRF"] = s.csrfToken(c)
 	data["Path"] = c.Path()
+	if data["Errors"] == nil {
+		data["Errors"] = map[string]string{}
+	}
+	if n := notices[c.Query("notice")]; n != "" && data["Notice"] == nil {
+		data["Notice"] = n
+	}
 	if u := currentUser(c); u != nil {
 		data["User"] = u
 		ms, err := s.db.Memberships(c.UserContext(), u.ID)
@@ -63,7 +72,34 @@ func (s *Server) render(c *fiber.Ctx, page string, data fiber.Map) error {
 		}
 		data["Memberships"] = ms
 		data["Staff"] = newAccess(ms).staff
+		data["CurrentOrgID"] = currentOrgID(u, ms)
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Render(page, data)
+}
+
+// currentOrgID is the organization the switcher shows: the last one chosen, else the first.
+func currentOrgID(u *store.User, ms []store.Membership) int64 {
+	for _, m := range ms {
+		if m.Org.ID == u.LastOrgID {
+			return m.Org.ID
+		}
+	}
+	if len(ms) > 0 {
+		return ms[0].Org.ID
+	}
+	return 0
+}
+
+// formField is one labelled input of a form, with its error, for the "org-field" template.
+type formField struct {
+	Name, Label, Value, Type, Error string
+	Max                             int
+	Required                        bool
+}
+
+// fieldOf builds a formField of a page's data, taking the field's error from data's Errors.
+func fieldOf(data map[string]any, name, label, value, typ string, max int, required bool) formField {
+	errs, _ := data["Errors"].(map[string]string)
+	return formField{Name: name, Label: label, Value: value, Type: typ, Max: max, Required: required, Error: errs[name]}
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -14,6 +15,10 @@ import (
 type guard struct {
 	Action Action
 	Scope  scope // zero for public, signed-in and vendor-wide (ActionAdminister) routes
+
+	// BeforeTerms lets a user who has not accepted the terms in force through (the terms page
+	// itself); every other portal page sends them to accept first. API tokens are never held back.
+	BeforeTerms bool
 }
 
 // scope finds the organization a request is about. Its name says where it looks
@@ -50,21 +55,33 @@ func (s *Server) guarded(g guard) fiber.Handler {
 			}
 			return c.Redirect("/login?next="+c.OriginalURL(), http.StatusSeeOther)
 		}
-		if g.Action == ActionSignedIn {
-			return c.Next()
+		if g.Action != ActionSignedIn {
+			find := g.Scope.Find
+			if find == nil {
+				find = s.vendorOrg
+			}
+			org, err := find(c)
+			if err != nil {
+				return err
+			}
+			if err := s.authorize(c, g.Action, org); err != nil {
+				return err
+			}
+			c.Locals("org", org)
 		}
-		find := g.Scope.Find
-		if find == nil {
-			find = s.vendorOrg
+		if !isAPI(c) && !g.BeforeTerms {
+			pending, err := s.db.TermsPending(c.UserContext(), currentUser(c).ID)
+			if err != nil {
+				return err
+			}
+			if pending {
+				next := "/"
+				if c.Method() == fiber.MethodGet {
+					next = c.OriginalURL()
+				}
+				return c.Redirect("/terms?next="+url.QueryEscape(next), http.StatusSeeOther)
+			}
 		}
-		org, err := find(c)
-		if err != nil {
-			return err
-		}
-		if err := s.authorize(c, g.Action, org); err != nil {
-			return err
-		}
-		c.Locals("org", org)
 		return c.Next()
 	}
 }
@@ -87,6 +104,31 @@ func (s *Server) orgParam(name string) scope {
 			return store.Org{}, err
 		}
 		return s.db.FindOrg(c.UserContext(), id)
+	}}
+}
+
+// parentParam is the scope of routes about an organization that is not a client: a distributor
+// or the vendor, under which clients are created. Clients have no clients.
+func (s *Server) parentParam(name string) scope {
+	org := s.orgParam(name)
+	return scope{Name: "parent:" + name, Find: func(c *fiber.Ctx) (store.Org, error) {
+		o, err := org.Find(c)
+		if err == nil && o.Kind == store.KindClient {
+			return store.Org{}, errNotFound
+		}
+		return o, err
+	}}
+}
+
+// clientParam is the scope of routes about a client organization only (its details, its status).
+func (s *Server) clientParam(name string) scope {
+	org := s.orgParam(name)
+	return scope{Name: "client:" + name, Find: func(c *fiber.Ctx) (store.Org, error) {
+		o, err := org.Find(c)
+		if err == nil && o.Kind != store.KindClient {
+			return store.Org{}, errNotFound
+		}
+		return o, err
 	}}
 }
 

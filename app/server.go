@@ -49,6 +49,8 @@ type Server struct {
 
 	signInByEmail *ratelimit.Limiter
 	signInByIP    *ratelimit.Limiter
+	forgotByEmail *ratelimit.Limiter
+	forgotByIP    *ratelimit.Limiter
 	deviceByKey   *ratelimit.Limiter // nil: --device-rate 0
 	deviceByIP    *ratelimit.Limiter
 	devices       *deviceCache
@@ -69,6 +71,9 @@ func New(cfg Config, db *store.DB, secret []byte, log *slog.Logger, clock clockw
 		// while a person who mistypes never notices.
 		signInByEmail: ratelimit.New(10, 15*time.Minute, clock.Now),
 		signInByIP:    ratelimit.New(60, 15*time.Minute, clock.Now),
+		// A reset link an hour is plenty for a person; more would let anyone flood an inbox.
+		forgotByEmail: ratelimit.New(3, time.Hour, clock.Now),
+		forgotByIP:    ratelimit.New(20, time.Hour, clock.Now),
 		outboxWake:    make(chan struct{}, 1),
 		outboxDone:    make(chan struct{}),
 		devices:       newDeviceCache(),
@@ -122,6 +127,11 @@ func (s *Server) routes() {
 	s.routeAuth()
 	s.routeLicenses()
 	s.route(fiber.MethodGet, "/", guard{Action: ActionSignedIn}, s.home)
+	s.routeOrgs()
+	s.routeInvitations()
+	s.routeProfile()
+	s.routeTerms()
+	s.routeAdmin()
 	s.routeUsage()
 	r.Use(func(*fiber.Ctx) error { return errNotFound })
 }

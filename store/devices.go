@@ -153,7 +153,9 @@ func (db *DB) DeactivateDevice(ctx context.Context, licenseID int64, fingerprint
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrNotFound
 		}
-		return nil
+		_, err = tx.ExecContext(ctx, `DELETE FROM seats WHERE license_id = ? AND device_id =
+			(SELECT id FROM devices WHERE license_id = ? AND fingerprint = ?)`, licenseID, licenseID, fingerprint)
+		return err
 	})
 }
 

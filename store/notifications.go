@@ -59,22 +59,11 @@ func (db *DB) LicenseNotifications(ctx context.Context, licenseID int64) ([]Noti
 
 // SentSteps tells which steps were sent for a license and end date.
 func (db *DB) SentSteps(ctx context.Context, licenseID int64, endDate string) (map[string]bool, error) {
+	list, err := db.strings(ctx, `SELECT step FROM license_notifications WHERE license_id = ? AND end_date = ?`, licenseID, endDate)
 	steps := map[string]bool{}
-	err := db.view(ctx, func(tx *Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT step FROM license_notifications WHERE license_id = ? AND end_date = ?`, licenseID, endDate)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var s string
-			if err := rows.Scan(&s); err != nil {
-				return err
-			}
-			steps[s] = true
-		}
-		return rows.Err()
-	})
+	for _, s := range list {
+		steps[s] = true
+	}
 	return steps, err
 }
 
@@ -113,22 +102,27 @@ func (db *DB) licensesWhere(ctx context.Context, where string, args ...any) ([]L
 // LicenseRecipients are the addresses told about a license: the client's owners and the
 // distributor's members, each once.
 func (db *DB) LicenseRecipients(ctx context.Context, clientID, distributorID int64) ([]string, error) {
-	var to []string
+	return db.strings(ctx, `SELECT DISTINCT u.email FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE u.active = 1 AND ((m.org_id = ? AND m.role = 'owner') OR m.org_id = ?) ORDER BY u.email`, clientID, distributorID)
+}
+
+// strings runs a query of one text column.
+func (db *DB) strings(ctx context.Context, query string, args ...any) ([]string, error) {
+	var out []string
 	err := db.view(ctx, func(tx *Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT u.email FROM memberships m JOIN users u ON u.id = m.user_id
-			WHERE u.active = 1 AND ((m.org_id = ? AND m.role = 'owner') OR m.org_id = ?) ORDER BY u.email`, clientID, distributorID)
+		rows, err := tx.QueryContext(ctx, query, args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var e string
-			if err := rows.Scan(&e); err != nil {
+			var s string
+			if err := rows.Scan(&s); err != nil {
 				return err
 			}
-			to = append(to, e)
+			out = append(out, s)
 		}
 		return rows.Err()
 	})
-	return to, err
+	return out, err
 }

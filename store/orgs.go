@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"strings"
 	"time"
 )
 
@@ -36,6 +38,8 @@ type Org struct {
 	Status    string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+
+	SuspendReason string // why a suspended client's users cannot sign in
 }
 
 // Membership is a user's place in an organization.
@@ -45,12 +49,12 @@ type Membership struct {
 }
 
 const orgColumns = `o.id, o.kind, coalesce(o.parent_id, 0), o.name, o.email, o.phone, o.address, o.zip,
-	o.city, o.country, o.tax_id, o.notes, o.status, o.created_at, o.updated_at`
+	o.city, o.country, o.tax_id, o.notes, o.status, o.created_at, o.updated_at, o.suspend_reason`
 
 func scanOrg(row interface{ Scan(...any) error }, o *Org, extra ...any) error {
 	var created, updated sql.NullInt64
 	dest := append([]any{&o.ID, &o.Kind, &o.ParentID, &o.Name, &o.Email, &o.Phone, &o.Address, &o.Zip,
-		&o.City, &o.Country, &o.TaxID, &o.Notes, &o.Status, &created, &updated}, extra...)
+		&o.City, &o.Country, &o.TaxID, &o.Notes, &o.Status, &created, &updated, &o.SuspendReason}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return notFoundOr(err)
 	}
@@ -136,6 +140,224 @@ func addMember(ctx context.Context, tx *Tx, userID, orgID int64, role string) er
 	_, err := tx.ExecContext(ctx, `INSERT INTO memberships (user_id, org_id, role, created_at) VALUES (?, ?, ?, ?)`,
 		userID, orgID, role, tx.now.Unix())
 	return err
+}
+
+// ErrLastOwner refuses a change that would leave an organization without an owner.
+var ErrLastOwner = errors.New("an organization keeps at least one owner")
+
+// OrgFilter selects the organizations a user may list: all of them (staff), or those whose id is
+// in IDs and the clients whose parent is in ParentIDs. Query matches names, emails and cities.
+type OrgFilter struct {
+	All       bool
+	IDs       []int64
+	ParentIDs []int64
+	Query     string
+	Limit     int
+	Offset    int
+}
+
+// ListOrgs lists the organizations of f by name, and how many match in all.
+func (db *DB) ListOrgs(ctx context.Context, f OrgFilter) ([]Org, int, error) {
+	var where []string
+	var args []any
+	if !f.All {
+		or := []string{"0"}
+		if len(f.IDs) > 0 {
+			or = append(or, "o.id IN ("+placeholders(len(f.IDs))+")")
+			args = append(args, ids(f.IDs)...)
+		}
+		if len(f.ParentIDs) > 0 {
+			or = append(or, "o.parent_id IN ("+placeholders(len(f.ParentIDs))+")")
+			args = append(args, ids(f.ParentIDs)...)
+		}
+		where = append(where, "("+strings.Join(or, " OR ")+")")
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		like := "%" + escapeLike(q) + "%"
+		where = append(where, `(o.name LIKE ? ESCAPE '\' OR o.email LIKE ? ESCAPE '\' OR o.city LIKE ? ESCAPE '\')`)
+		args = append(args, like, like, like)
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	var orgs []Org
+	var total int
+	err := db.view(ctx, func(tx *Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM organizations o`+cond, args...).Scan(&total); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT `+orgColumns+` FROM organizations o`+cond+
+			` ORDER BY o.kind = 'client', o.name COLLATE NOCASE, o.id LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var o Org
+			if err := scanOrg(rows, &o); err != nil {
+				return err
+			}
+			orgs = append(orgs, o)
+		}
+		return rows.Err()
+	})
+	return orgs, total, err
+}
+
+// SaveOrg creates o (ID 0) or updates its details, recording audit in the same transaction.
+func (db *DB) SaveOrg(ctx context.Context, o *Org, audit AuditEntry) error {
+	return db.update(ctx, func(tx *Tx) error {
+		if o.ID == 0 {
+			if err := createOrg(ctx, tx, o); err != nil {
+				return err
+			}
+		} else {
+			o.UpdatedAt = tx.now
+			if err := execOne(ctx, tx, `UPDATE organizations SET name = ?, email = ?, phone = ?, address = ?, zip = ?,
+				city = ?, country = ?, tax_id = ?, notes = ?, updated_at = ? WHERE id = ?`,
+				o.Name, o.Email, o.Phone, o.Address, o.Zip, o.City, o.Country, o.TaxID, o.Notes, unix(o.UpdatedAt), o.ID); err != nil {
+				return err
+			}
+		}
+		audit.OrgID, audit.Target = o.ID, o.Name
+		return insertAudit(ctx, tx, audit)
+	})
+}
+
+// SetOrgStatus suspends (with a reason) or reactivates a client. Suspension ends the sessions of
+// its users who belong to no other active organization, as they may no longer sign in.
+func (db *DB) SetOrgStatus(ctx context.Context, id int64, status, reason string, audit AuditEntry) error {
+	return db.update(ctx, func(tx *Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE organizations SET status = ?, suspend_reason = ?, updated_at = ? WHERE id = ?`,
+			status, reason, tx.now.Unix(), id); err != nil {
+			return err
+		}
+		if status == "suspended" {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id IN (SELECT user_id FROM memberships WHERE org_id = ?)
+				AND user_id NOT IN (SELECT m.user_id FROM memberships m JOIN organizations o ON o.id = m.org_id
+					WHERE o.status = 'active')`, id); err != nil {
+				return err
+			}
+		}
+		audit.OrgID = id
+		return insertAudit(ctx, tx, audit)
+	})
+}
+
+// Member is a user in an organization's member list.
+type Member struct {
+	User     User
+	Role     string
+	JoinedAt time.Time
+}
+
+// Members lists an organization's users by name.
+func (db *DB) Members(ctx context.Context, orgID int64) ([]Member, error) {
+	var ms []Member
+	err := db.view(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT `+userColumns+`, m.role, m.created_at FROM memberships m
+			JOIN users u ON u.id = m.user_id WHERE m.org_id = ? ORDER BY u.name COLLATE NOCASE, u.id`, orgID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var m Member
+			var joined sql.NullInt64
+			if err := scanUser(rows, &m.User, &m.Role, &joined); err != nil {
+				return err
+			}
+			m.JoinedAt = fromUnix(joined)
+			ms = append(ms, m)
+		}
+		return rows.Err()
+	})
+	return ms, err
+}
+
+// JoinOrg makes an existing user a member of an organization at once (an invitation to an
+// existing account), with its notice emails; ErrConflict if they are a member already.
+func (db *DB) JoinOrg(ctx context.Context, userID, orgID int64, role string, emails []Email, audit AuditEntry) error {
+	return db.update(ctx, func(tx *Tx) error {
+		if err := addMember(ctx, tx, userID, orgID, role); err != nil {
+			return err
+		}
+		if err := enqueueEmails(ctx, tx, emails); err != nil {
+			return err
+		}
+		audit.OrgID = orgID
+		return insertAudit(ctx, tx, audit)
+	})
+}
+
+// SetRole changes a member's role; the last owner cannot become a member.
+func (db *DB) SetRole(ctx context.Context, orgID, userID int64, role string, audit AuditEntry) error {
+	return db.update(ctx, func(tx *Tx) error {
+		if err := execOne(ctx, tx, `UPDATE memberships SET role = ? WHERE org_id = ? AND user_id = ?`, role, orgID, userID); err != nil {
+			return err
+		}
+		if err := checkOwners(ctx, tx, orgID); err != nil {
+			return err
+		}
+		audit.OrgID = orgID
+		return insertAudit(ctx, tx, audit)
+	})
+}
+
+// RemoveMember takes a user out of an organization; the last owner cannot be removed.
+func (db *DB) RemoveMember(ctx context.Context, orgID, userID int64, audit AuditEntry) error {
+	return db.update(ctx, func(tx *Tx) error {
+		if err := execOne(ctx, tx, `DELETE FROM memberships WHERE org_id = ? AND user_id = ?`, orgID, userID); err != nil {
+			return err
+		}
+		if err := checkOwners(ctx, tx, orgID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET last_org_id = NULL WHERE id = ? AND last_org_id = ?`, userID, orgID); err != nil {
+			return err
+		}
+		audit.OrgID = orgID
+		return insertAudit(ctx, tx, audit)
+	})
+}
+
+// checkOwners fails the transaction when it left the organization without an owner.
+func checkOwners(ctx context.Context, tx *Tx, orgID int64) error {
+	var owners int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM memberships WHERE org_id = ? AND role = 'owner'`, orgID).Scan(&owners); err != nil {
+		return err
+	}
+	if owners == 0 {
+		return ErrLastOwner
+	}
+	return nil
+}
+
+// execOne runs a statement that must change a row: none changed is ErrNotFound.
+func execOne(ctx context.Context, tx *Tx, query string, args ...any) error {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err == nil && n == 0 {
+		err = ErrNotFound
+	}
+	return err
+}
+
+func ids(v []int64) []any {
+	out := make([]any, len(v))
+	for i, id := range v {
+		out[i] = id
+	}
+	return out
+}
+
+// escapeLike makes a search text match literally in a LIKE pattern with ESCAPE '\'.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // ClientOrgs lists every client organization by name; callers keep those the user may see.

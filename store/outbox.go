@@ -58,23 +58,30 @@ func scanEmail(row interface{ Scan(...any) error }, e *Email) error {
 func (db *DB) DueEmails(ctx context.Context, limit int) ([]Email, error) {
 	var es []Email
 	err := db.view(ctx, func(tx *Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+emailColumns+` FROM outbox
+		var err error
+		es, err = queryEmails(ctx, tx, `SELECT `+emailColumns+` FROM outbox
 			WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
 			tx.now.Unix(), limit)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var e Email
-			if err := scanEmail(rows, &e); err != nil {
-				return err
-			}
-			es = append(es, e)
-		}
-		return rows.Err()
+		return err
 	})
 	return es, err
+}
+
+func queryEmails(ctx context.Context, tx *Tx, query string, args ...any) ([]Email, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var es []Email
+	for rows.Next() {
+		var e Email
+		if err := scanEmail(rows, &e); err != nil {
+			return nil, err
+		}
+		es = append(es, e)
+	}
+	return es, rows.Err()
 }
 
 // MarkEmailSent records a delivered email.
@@ -100,4 +107,42 @@ func (db *DB) MarkEmailFailed(ctx context.Context, id int64, reason string, next
 		}
 		return err
 	})
+}
+
+// Outbox states, as the staff outbox page filters them.
+const (
+	EmailPending = "pending"
+	EmailSent    = "sent"
+	EmailFailed  = "failed"
+)
+
+// ListEmails lists the outbox newest first, all or in one state, and how many match in all.
+func (db *DB) ListEmails(ctx context.Context, state string, limit, offset int) ([]Email, int, error) {
+	cond := map[string]string{
+		EmailPending: ` WHERE sent_at IS NULL AND failed_at IS NULL`,
+		EmailSent:    ` WHERE sent_at IS NOT NULL`,
+		EmailFailed:  ` WHERE failed_at IS NOT NULL`,
+	}[state]
+	var es []Email
+	var total int
+	err := db.view(ctx, func(tx *Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM outbox`+cond).Scan(&total); err != nil {
+			return err
+		}
+		var err error
+		es, err = queryEmails(ctx, tx, `SELECT `+emailColumns+` FROM outbox`+cond+` ORDER BY id DESC LIMIT ? OFFSET ?`, limit, offset)
+		return err
+	})
+	return es, total, err
+}
+
+// State is pending, sent or failed.
+func (e Email) State() string {
+	switch {
+	case !e.SentAt.IsZero():
+		return EmailSent
+	case !e.FailedAt.IsZero():
+		return EmailFailed
+	}
+	return EmailPending
 }

@@ -147,22 +147,6 @@ func (db *DB) DecideLicenseRequest(ctx context.Context, id int64, status, reason
 
 // OrgEmails lists the addresses of an organization's active members, owners only if role is "owner".
 func (db *DB) OrgEmails(ctx context.Context, orgID int64, role string) ([]string, error) {
-	var to []string
-	err := db.view(ctx, func(tx *Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id
-			WHERE m.org_id = ? AND u.active = 1 AND (? = '' OR m.role = ?) ORDER BY u.email`, orgID, role, role)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var e string
-			if err := rows.Scan(&e); err != nil {
-				return err
-			}
-			to = append(to, e)
-		}
-		return rows.Err()
-	})
-	return to, err
+	return db.strings(ctx, `SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE m.org_id = ? AND u.active = 1 AND (? = '' OR m.role = ?) ORDER BY u.email`, orgID, role, role)
 }

@@ -54,3 +54,35 @@ func (db *DB) TouchAPIToken(ctx context.Context, id int64) error {
 		return err
 	})
 }
+
+// APITokens lists a user's unrevoked tokens, newest first.
+func (db *DB) APITokens(ctx context.Context, userID int64) ([]APIToken, error) {
+	var ts []APIToken
+	err := db.view(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id, name, hint, created_at, last_used_at FROM api_tokens
+			WHERE user_id = ? AND revoked_at IS NULL ORDER BY id DESC`, userID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			t := APIToken{UserID: userID}
+			var created, used sql.NullInt64
+			if err := rows.Scan(&t.ID, &t.Name, &t.Hint, &created, &used); err != nil {
+				return err
+			}
+			t.CreatedAt, t.LastUsedAt = fromUnix(created), fromUnix(used)
+			ts = append(ts, t)
+		}
+		return rows.Err()
+	})
+	return ts, err
+}
+
+// RevokeAPIToken stops one of the user's tokens; ErrNotFound if it is not theirs or revoked already.
+func (db *DB) RevokeAPIToken(ctx context.Context, userID, id int64) error {
+	return db.update(ctx, func(tx *Tx) error {
+		return execOne(ctx, tx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL`,
+			tx.now.Unix(), id, userID)
+	})
+}

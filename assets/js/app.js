@@ -8,3 +8,14 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+// Selects marked data-autosubmit (the organization switcher, role changes) submit their form
+// when changed; without JavaScript, the button next to them does it.
+document.addEventListener("change", (event) => {
+  const el = event.target;
+  if (el.matches && el.matches("select[data-autosubmit]") && el.form) {
+    if (!el.form.dataset.confirm || window.confirm(el.form.dataset.confirm)) {
+      el.form.submit();
+    }
+  }
+});

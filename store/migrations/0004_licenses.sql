@@ -156,3 +156,23 @@ CREATE TABLE license_requests (
 );
 CREATE INDEX license_requests_distributor ON license_requests (distributor_id, status);
 CREATE INDEX license_requests_client ON license_requests (client_id);
+
+-- Floating seats: a device holds a seat of a floating feature while it checks it within the
+-- feature's timeout; an older seat is free again.
+CREATE TABLE seats (
+    license_id   INTEGER NOT NULL REFERENCES licenses (id) ON DELETE CASCADE,
+    feature_id   INTEGER NOT NULL REFERENCES features (id),
+    device_id    INTEGER NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+    taken_at     INTEGER NOT NULL,
+    refreshed_at INTEGER NOT NULL,
+    PRIMARY KEY (license_id, feature_id, device_id)
+) WITHOUT ROWID;
+
+-- Which devices use which non-floating features.
+CREATE TABLE device_features (
+    device_id     INTEGER NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+    feature_id    INTEGER NOT NULL REFERENCES features (id),
+    first_used_at INTEGER NOT NULL,
+    last_used_at  INTEGER NOT NULL,
+    PRIMARY KEY (device_id, feature_id)
+) WITHOUT ROWID;
