@@ -69,7 +69,10 @@ func (s *Server) LoadDemo(ctx context.Context) error {
 	if err := s.loadDemoAccounts(ctx, created); err != nil {
 		return err
 	}
-	return s.loadDemoLicenses(ctx)
+	if err := s.loadDemoLicenses(ctx); err != nil {
+		return err
+	}
+	return s.loadDemoUsage(ctx)
 }
 
 // PrintDemoSignIns lists the demo accounts, if this database holds them.

@@ -285,6 +285,68 @@ func updateDaily(ctx context.Context, tx *Tx, setupID int64, day string, daily D
 	return err
 }
 
+// ImportHourlyUsage writes whole hours of a setup's roll-ups (history kept elsewhere, demo data),
+// then the daily cores of the days they cover. An hour × service × metric that holds data
+// already is left as it is, so an import sent twice counts once.
+func (db *DB) ImportHourlyUsage(ctx context.Context, licenseID int64, setup string, hours []HourlyUsage, daily DailyCoresFunc) error {
+	return db.update(ctx, func(tx *Tx) error {
+		setupID, err := ensureSetup(ctx, tx, licenseID, setup)
+		if err != nil {
+			return err
+		}
+		stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO usage_hourly (setup_id, hour, service_id, metric_id, count, sum, min, max)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		names := map[string]int64{}
+		id := func(name string) (int64, error) {
+			if n, ok := names[name]; ok {
+				return n, nil
+			}
+			n, err := nameID(ctx, tx, name)
+			names[name] = n
+			return n, err
+		}
+		days := map[string]bool{}
+		var first time.Time
+		for _, h := range hours {
+			service, err := id(h.Service)
+			if err != nil {
+				return err
+			}
+			metric, err := id(h.Metric)
+			if err != nil {
+				return err
+			}
+			hour := h.Hour.UTC().Truncate(time.Hour)
+			if _, err := stmt.ExecContext(ctx, setupID, hour.Unix(), service, metric, h.Count, h.Sum, h.Min, h.Max); err != nil {
+				return err
+			}
+			if h.Metric == CoresMetric {
+				days[hour.Format(time.DateOnly)] = true
+			}
+			if first.IsZero() || hour.Before(first) {
+				first = hour
+			}
+		}
+		if first.IsZero() {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE setups SET first_sample_at = min(coalesce(first_sample_at, ?), ?) WHERE id = ?`,
+			first.Unix(), first.Unix(), setupID); err != nil {
+			return err
+		}
+		for day := range days {
+			if err := updateDaily(ctx, tx, setupID, day, daily); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // ensureSetup returns the id of the license's setup of that name, creating it on its first report.
 func ensureSetup(ctx context.Context, tx *Tx, licenseID int64, name string) (int64, error) {
 	var id int64

@@ -40,7 +40,7 @@
     const setups = unique(data.cores.map((p) => p.setup));
     line(document.getElementById("chart-setups"), times, setups.map((setup, i) => ({
       label: setup,
-      data: at(data.cores.filter((p) => p.setup === setup), "mean"),
+      data: at(data.cores.filter((p) => p.setup === setup), "mean_cores"),
       borderColor: colour(i),
       backgroundColor: colour(i),
     })));
@@ -59,7 +59,7 @@
     const peaks = days.map((day) => {
       const bySetup = new Map();
       data.cores.filter((p) => p.time.startsWith(day)).forEach((p) => {
-        bySetup.set(p.setup, Math.max(bySetup.get(p.setup) || 0, p.peak));
+        bySetup.set(p.setup, Math.max(bySetup.get(p.setup) || 0, p.peak_cores));
       });
       return [...bySetup.values()].reduce((a, b) => a + b, 0);
     });
