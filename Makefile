@@ -44,7 +44,10 @@ bench: build
 	  curl -fsS -H "Authorization: License $$KEYWARD_BENCH_KEY" -d '{"fingerprint":"bench-1"}' http://$$addr/api/v1/activate >/dev/null; \
 	  curl -fsS -H "Authorization: License $$KEYWARD_BENCH_KEY" -d '{"fingerprint":"bench-1"}' http://$$addr/api/v1/validate | grep -q '"code":"VALID"' || { echo "validate is not VALID"; exit 1; }; \
 	  echo "== POST /api/v1/validate: wrk -t2 -c50 -d10s -s .ci/validate.lua"; \
-	  wrk -t2 -c50 -d10s --latency -s .ci/validate.lua http://$$addr/api/v1/validate | grep -E 'Requests/sec|Latency|99%|Non-2xx'
+	  wrk -t2 -c50 -d10s --latency -s .ci/validate.lua http://$$addr/api/v1/validate | grep -E 'Requests/sec|Latency|99%|Non-2xx'; \
+	  ber=$$(api http://$$addr/api/v1/licenses?q=BER-MITTE | python3 -c 'import json,sys; print(json.load(sys.stdin)["licenses"][0]["id"])'); \
+	  echo "== GET /api/v1/licenses/$$ber/estimate (demo license, 90 days of usage): wrk -t2 -c10 -d10s"; \
+	  wrk -t2 -c10 -d10s --latency -H "Authorization: Bearer $$token" http://$$addr/api/v1/licenses/$$ber/estimate | grep -E 'Requests/sec|Latency|50%|99%|Non-2xx'
 
 ## assets: the front-end packages of package.json, copied into assets/vendor/
 assets: $(VENDOR)

@@ -18,6 +18,34 @@ import (
 // BenchmarkDeviceValidate measures POST /api/v1/validate through the whole fiber stack (middleware,
 // guard, key cache, answer), without the network.
 func BenchmarkDeviceValidate(b *testing.B) {
+	s, _, key := newBenchLicense(b)
+	handler := s.fiber.Handler()
+	body := []byte(`{"fingerprint":"bench-1"}`)
+	remote := &net.TCPAddr{IP: net.IPv4(10, 0, 0, 1), Port: 40000}
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		var req fasthttp.Request
+		req.Header.SetMethod("POST")
+		req.SetRequestURI("/api/v1/validate")
+		req.Header.Set("Authorization", "License "+key)
+		req.Header.SetContentType("application/json")
+		req.SetBody(body)
+		var rc fasthttp.RequestCtx
+		for pb.Next() {
+			rc.Init(&req, remote, nil)
+			handler(&rc)
+			if rc.Response.StatusCode() != 200 {
+				b.Fatalf("status %d: %s", rc.Response.StatusCode(), rc.Response.Body())
+			}
+		}
+	})
+}
+
+// newBenchLicense is a server over a real SQLite file in a temporary folder, with a started
+// license of a client (one active device, "bench-1"), for the benchmarks.
+func newBenchLicense(b *testing.B) (*Server, store.License, string) {
+	b.Helper()
 	ctx := context.Background()
 	dir := b.TempDir()
 	secret, err := LoadSecret(dir)
@@ -28,7 +56,7 @@ func BenchmarkDeviceValidate(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
+	b.Cleanup(func() { db.Close() })
 	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
 	db.Now = clock.Now
 	cfg := Config{BaseURL: "http://localhost:8080", MailFrom: "Keyward <noreply@keyward.test>", RawRetention: 45 * 24 * time.Hour, DataDir: dir}
@@ -58,25 +86,5 @@ func BenchmarkDeviceValidate(b *testing.B) {
 	if _, _, err := db.ActivateDevice(ctx, l.ID, store.Activation{Fingerprint: "bench-1"}, func(store.ActivationCheck) error { return nil }, addYears); err != nil {
 		b.Fatal(err)
 	}
-	handler := s.fiber.Handler()
-	body := []byte(`{"fingerprint":"bench-1"}`)
-	remote := &net.TCPAddr{IP: net.IPv4(10, 0, 0, 1), Port: 40000}
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		var req fasthttp.Request
-		req.Header.SetMethod("POST")
-		req.SetRequestURI("/api/v1/validate")
-		req.Header.Set("Authorization", "License "+key)
-		req.Header.SetContentType("application/json")
-		req.SetBody(body)
-		var rc fasthttp.RequestCtx
-		for pb.Next() {
-			rc.Init(&req, remote, nil)
-			handler(&rc)
-			if rc.Response.StatusCode() != 200 {
-				b.Fatalf("status %d: %s", rc.Response.StatusCode(), rc.Response.Body())
-			}
-		}
-	})
+	return s, l, key
 }
