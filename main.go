@@ -198,6 +198,10 @@ func openDB(ctx context.Context, dataDir string) (*store.DB, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, err
 	}
+	// The folder holds the database (with the outbox's links) and the instance secret: only we read it.
+	if err := os.Chmod(dataDir, 0o700); err != nil {
+		return nil, err
+	}
 	return store.Open(ctx, filepath.Join(dataDir, "keyward.db"))
 }
 

@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -86,9 +87,20 @@ func (s *Server) outboxPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// With real delivery, the links of invitations, resets and email changes are their recipients'
+	// alone: staff must not be able to take over an account from this page. Without SMTP (an
+	// evaluation) the page is how those links are followed, so they stay.
+	if s.cfg.SMTPURL != "" {
+		for i := range emails {
+			emails[i].Text = tokenLink.ReplaceAllString(emails[i].Text, "${1}… (hidden)")
+		}
+	}
 	return s.render(c, "outbox", fiber.Map{"Title": "Outbox", "Emails": emails, "State": state, "Pager": p.done(c, total),
 		"Delivery": s.deliveryMode(), "To": currentUser(c).Email})
 }
+
+// tokenLink matches the secret part of the links that sign a person in or change their account.
+var tokenLink = regexp.MustCompile(`(/(?:invitations|reset-password|email-change)/)[A-Za-z0-9_-]+`)
 
 // deliveryMode says in words where emails go.
 func (s *Server) deliveryMode() string {

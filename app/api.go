@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"time"
 
@@ -32,6 +33,12 @@ func (s *Server) authenticateToken(c *fiber.Ctx) error {
 	}
 	if err != nil {
 		return err
+	}
+	// A token does what its user may do: nothing, while every organization of theirs is suspended.
+	if msg, err := s.suspendedOnly(c, user); err != nil {
+		return err
+	} else if msg != "" {
+		return &Error{Status: http.StatusForbidden, Code: "ORGANIZATION_SUSPENDED", Message: msg}
 	}
 	if s.clock.Now().Sub(t.LastUsedAt) >= time.Minute {
 		if err := s.db.TouchAPIToken(ctx, t.ID); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -168,24 +169,29 @@ func (s *Server) login(c *fiber.Ctx) error {
 		return fail(http.StatusForbidden, "This account has been deactivated. Ask your administrator to reactivate it.")
 	}
 
-	if msg, err := s.suspendedOnly(c, user); err != nil || msg != "" {
-		if err != nil {
-			return err
-		}
-		if err := s.db.Audit(ctx, store.AuditEntry{ActorUserID: user.ID, ActorEmail: user.Email, Action: "login.refused", IP: ip, Details: "organization suspended"}); err != nil {
-			return err
-		}
-		return fail(http.StatusForbidden, msg)
-	}
 	if err := s.startSession(c, user); err != nil {
+		var refused *Error
+		if errors.As(err, &refused) {
+			return fail(refused.Status, refused.Message)
+		}
 		return err
 	}
 	return c.Redirect(next, http.StatusSeeOther)
 }
 
-// startSession signs user in: a new session id, its cookie, and the audit entry.
+// startSession signs user in: a new session id, its cookie, and the audit entry. It refuses
+// (403, audited) a user whose organizations are all suspended clients, wherever the sign-in
+// comes from: the form, an invitation, a password reset.
 func (s *Server) startSession(c *fiber.Ctx, user store.User) error {
 	ctx, ip := c.UserContext(), clientIP(c)
+	if msg, err := s.suspendedOnly(c, user); err != nil {
+		return err
+	} else if msg != "" {
+		if err := s.db.Audit(ctx, store.AuditEntry{ActorUserID: user.ID, ActorEmail: user.Email, Action: "login.refused", IP: ip, Details: "organization suspended"}); err != nil {
+			return err
+		}
+		return &Error{Status: http.StatusForbidden, Code: "ORGANIZATION_SUSPENDED", Message: msg}
+	}
 	raw := randomToken()
 	sess := store.Session{IDHash: digest(raw), UserID: user.ID, IP: ip, UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 255)}
 	if err := s.db.CreateSession(ctx, &sess); err != nil {
@@ -256,9 +262,19 @@ func plural(n int) string {
 	return "s"
 }
 
-// localPath keeps a redirect target on this site: a path, never another host.
+// localPath keeps a redirect target on this site: a plain path, never another host, and
+// nothing that could end the Location header (control characters) or that browsers read as
+// a host ("//", "/\\", tabs they drop).
 func localPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\") {
+		return "/"
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] < 0x20 || p[i] == 0x7f {
+			return "/"
+		}
+	}
+	if u, err := url.Parse(p); err != nil || u.Scheme != "" || u.Host != "" {
 		return "/"
 	}
 	return p

@@ -103,6 +103,7 @@ func New(cfg Config, db *store.DB, secret []byte, log *slog.Logger, clock clockw
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           2 * time.Minute,
+		CaseSensitive:         true,                 // "/API/…" must not reach the API routes with the portal's cookie
 		BodyLimit:             maxUsageBody + 1<<20, // usage reports; gzipped ones are bounded again once unpacked
 	})
 	if s.scheduler, err = s.newScheduler(); err != nil {
@@ -114,7 +115,7 @@ func New(cfg Config, db *store.DB, secret []byte, log *slog.Logger, clock clockw
 
 func (s *Server) routes() {
 	r := s.fiber
-	r.Use(recover.New(), requestid.New(), s.accessLog, s.securityHeaders)
+	r.Use(recover.New(), requestid.New(), s.accessLog, s.securityHeaders, refuseUnboundedBodies)
 	r.Get("/assets/*", s.asset)
 	r.Get("/healthz", s.healthz)
 
@@ -204,7 +205,7 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 		level = slog.LevelDebug
 	}
 	if s.log.Enabled(c.UserContext(), level) {
-		s.log.Log(c.UserContext(), level, "request", "method", c.Method(), "path", c.Path(), "status", status,
+		s.log.Log(c.UserContext(), level, "request", "method", c.Method(), "path", loggedPath(c), "status", status,
 			"duration", time.Since(start), "ip", clientIP(c), "request_id", requestID(c))
 	}
 	return nil
@@ -221,6 +222,31 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	c.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
 	if s.cfg.secureCookies() {
 		c.Set("Strict-Transport-Security", "max-age=31536000")
+	}
+	return c.Next()
+}
+
+// loggedPath is the path for the access log: the route's pattern when it has parameters, so that
+// the tokens of invitation, reset and email-change links never reach the log.
+func loggedPath(c *fiber.Ctx) string {
+	if r := c.Route(); r != nil && strings.Contains(r.Path, ":") {
+		return r.Path
+	}
+	return c.Path()
+}
+
+// refuseUnboundedBodies answers 415 to compressed and multipart bodies, which fasthttp would
+// unpack whole, without a bound, when a handler reads a form field or the body. Only usage
+// reports may be gzipped: their handler unpacks them through a bounded reader.
+func refuseUnboundedBodies(c *fiber.Ctx) error {
+	if enc := strings.TrimSpace(c.Get(fiber.HeaderContentEncoding)); enc != "" && !strings.EqualFold(enc, "identity") &&
+		!(c.Method() == fiber.MethodPost && c.Path() == "/api/v1/usage") {
+		return &Error{Status: http.StatusUnsupportedMediaType, Code: "UNSUPPORTED_MEDIA_TYPE",
+			Message: "Compressed bodies are accepted by POST /api/v1/usage only: send this one uncompressed."}
+	}
+	if strings.HasPrefix(strings.ToLower(c.Get(fiber.HeaderContentType)), "multipart/") {
+		return &Error{Status: http.StatusUnsupportedMediaType, Code: "UNSUPPORTED_MEDIA_TYPE",
+			Message: "Send forms as application/x-www-form-urlencoded: nothing here takes file uploads."}
 	}
 	return c.Next()
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -47,7 +48,7 @@ func (s *Server) acceptTerms(c *fiber.Ctx) error {
 	next := localPath(c.FormValue("next"))
 	if id, _ := strconv.ParseInt(c.FormValue("terms_id"), 10, 64); id != terms.ID {
 		// A newer version came out while the page was open: show it.
-		return c.Redirect("/terms?next="+next, http.StatusSeeOther)
+		return c.Redirect("/terms?next="+url.QueryEscape(next), http.StatusSeeOther)
 	}
 	audit := s.auditEntry(c, "terms.accepted")
 	audit.Target = terms.Label
