@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -237,6 +238,9 @@ func serve(ctx context.Context, cfg app.Config, getenv func(string) string, stdo
 			return err
 		}
 	}
+	// Bootstrap's argon2 hash (19 MiB) and the demo data are garbage now: give that memory back
+	// rather than carry it while idle.
+	debug.FreeOSMemory()
 	if err := srv.Listen(cfg.Addr); err != nil {
 		return err
 	}
