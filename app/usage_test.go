@@ -388,3 +388,42 @@ func TestUsageQueryValidation(t *testing.T) {
 		t.Errorf("message %q does not say how to write the month", out.Error.Message)
 	}
 }
+
+// TestUsagePageCSVAndEmptyState looks at the usage page as the client's owner would: a friendly
+// empty state before any report, then the CSV export of what the page shows.
+func TestUsagePageCSVAndEmptyState(t *testing.T) {
+	f := newUsageFixture(t)
+	b := f.browser()
+	b.signIn(adminEmail, adminPassword)
+	page := fmt.Sprintf("/licenses/%d/usage?from=2026-10-01&to=2026-10-31", f.licenseID)
+	if resp := b.get(page); resp.StatusCode != http.StatusOK {
+		t.Fatalf("usage page: %d", resp.StatusCode)
+	}
+	b.assertContains("No usage was reported for this license from 2026-10-01 to 2026-10-31", "POST /api/v1/usage")
+
+	samples := []testSample{
+		{"2026-10-01T00:00:20Z", "api", map[string]float64{"cores": 1.5, "memory_mb": 512}},
+		{"2026-10-01T00:00:40Z", "api", map[string]float64{"cores": 2.5, "memory_mb": 1024}},
+		{"2026-10-01T00:00:20Z", "kibana", map[string]float64{"cores": 3}},
+	}
+	if status, out := f.report(t, f.key, reportBody("prod-paris", samples), false); status != http.StatusOK {
+		t.Fatalf("report: %d %v", status, out)
+	}
+	b.get(page)
+	b.assertContains("Billable cores per setup", "memory_mb", "Export CSV")
+	resp := b.get(fmt.Sprintf("/licenses/%d/usage.csv?from=2026-10-01&to=2026-10-31&resolution=day", f.licenseID))
+	if got := resp.Header.Get("Content-Type"); !strings.HasPrefix(got, "text/csv") {
+		t.Errorf("Content-Type %q, want text/csv", got)
+	}
+	for _, row := range []string{
+		"time,setup,service,metric,mean,min,max,samples",
+		"2026-10-01,prod-paris,(billable services),cores,2.000000,,2.000000,", // kibana is not billed
+		"2026-10-01,prod-paris,api,cores,2.000000,1.500000,2.500000,2",
+		"2026-10-01,prod-paris,api,memory_mb,768.000000,512.000000,1024.000000,2",
+		"2026-10-01,prod-paris,kibana,cores,3.000000,3.000000,3.000000,1",
+	} {
+		if !strings.Contains(b.body, row+"\n") {
+			t.Errorf("CSV lacks the row %q:\n%s", row, b.body)
+		}
+	}
+}
