@@ -25,6 +25,24 @@ var expiryLadder = []expiryStep{
 	{"after1d", 1, "ended yesterday: renew it"},
 }
 
+// stepLabel names a step of the ladder for people, as the license page lists it.
+func stepLabel(name string) string {
+	for _, st := range expiryLadder {
+		switch {
+		case st.Name != name:
+		case st.Days < -1:
+			return fmt.Sprintf("%d days before the end", -st.Days)
+		case st.Days == -1:
+			return "1 day before the end"
+		case st.Days == 0:
+			return "end date (cut-off)"
+		default:
+			return "1 day after (renewal reminder)"
+		}
+	}
+	return name
+}
+
 // ladderWindow is how long after the end date a missed step is still sent.
 const ladderWindow = 31
 

@@ -321,6 +321,16 @@ func (s *Server) licensesPage(c *fiber.Ctx) error {
 		}
 		return "/licenses?" + query(map[string]string{"sort": col, "dir": dir, "page": ""})
 	}
+	// sortDir is the aria-sort of a column's header, which the stylesheet marks with an arrow.
+	sortDir := func(col string) string {
+		switch {
+		case f.Sort != col:
+			return "none"
+		case f.Desc:
+			return "descending"
+		}
+		return "ascending"
+	}
 	var prev, next string
 	if page > 1 {
 		prev = "/licenses?" + query(map[string]string{"page": strconv.Itoa(page - 1)})
@@ -334,7 +344,7 @@ func (s *Server) licensesPage(c *fiber.Ctx) error {
 		return err
 	}
 	return s.render(c, "licenses", fiber.Map{"Title": "Licenses", "Rows": licenseRows(ls), "Total": total, "Filter": f,
-		"Products": products, "Orgs": orgs, "Statuses": licenseStatuses, "Sort": sortLink, "Prev": prev, "Next": next,
+		"Products": products, "Orgs": orgs, "Statuses": licenseStatuses, "Sort": sortLink, "SortDir": sortDir, "Prev": prev, "Next": next,
 		"Page": page, "CSV": "/licenses.csv?" + query(map[string]string{"page": ""}), "Q": c.Query("q"),
 		"EndingWithin": c.Query("ending_within"), "CanCreate": a.staff || len(ds) > 0})
 }
@@ -705,6 +715,7 @@ func licenseFuncs() map[string]any {
 			return strconv.Itoa(*p)
 		},
 		"statusLabel": statusLabel,
+		"stepLabel":   stepLabel,
 		// fieldError is the message of e when it is about the field name.
 		"fieldError": func(e *Error, name string) string {
 			if e != nil && e.Field == name {

@@ -20,7 +20,11 @@ func (s *Server) templateFuncs() template.FuncMap {
 			}
 			return t.UTC().Format("2006-01-02")
 		},
-		"amount":   amountText,
+		"amount": amountText,
+		// under tells whether path is section or one of its pages, to highlight the navigation.
+		"under": func(path, section string) bool {
+			return path == section || strings.HasPrefix(path, section+"/")
+		},
 		"markdown": renderTerms,
 		"fieldOf":  fieldOf,
 		"datetime": func(t time.Time) string {
