@@ -96,7 +96,8 @@ func (s *Server) outboxPage(c *fiber.Ctx) error {
 		}
 	}
 	return s.render(c, "outbox", fiber.Map{"Title": "Outbox", "Emails": emails, "State": state, "Pager": p.done(c, total),
-		"Delivery": s.deliveryMode(), "To": currentUser(c).Email})
+		"Delivery": s.deliveryMode(), "To": currentUser(c).Email,
+		"Logged": s.cfg.SMTPURL == ""}) // without SMTP, "sent" means written to the log
 }
 
 // tokenLink matches the secret part of the links that sign a person in or change their account.
