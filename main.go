@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -43,7 +44,8 @@ a flag on the command line wins over the environment.
 Flags of serve:
   --addr ADDR          listen address (default :8080)
   --data DIR           folder of the database and the instance secret (default ./data)
-  --base-url URL       public URL, used in emails and to decide Secure cookies (default http://localhost:8080)
+  --base-url URL       public URL, used in emails and to decide Secure cookies (default http://localhost:8080,
+                       or http://localhost:PORT of --addr when it listens on another port)
   --smtp-url URL       smtp://user:pass@host:port?tls=starttls|tls|none; empty: emails go to the log
                        and the staff outbox page
   --mail-from ADDR     sender of emails (default "Keyward <noreply@localhost>")
@@ -98,6 +100,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		cfg.DataDir = *data
+		cfg.BaseURL = baseURLFor(fs, getenv, cfg)
 		var err error
 		if cfg.RawRetention, err = app.ParseDuration(*retention); err != nil {
 			return fmt.Errorf("--raw-retention: %w", err)
@@ -193,6 +196,19 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string, pos
 		return fmt.Errorf("%s: want %d argument(s), got %d", fs.Name(), positional, fs.NArg())
 	}
 	return nil
+}
+
+// baseURLFor is --base-url, or, when neither the flag nor KEYWARD_BASE_URL gives it, the local
+// URL of the port Keyward listens on: so that `--addr :9090` alone still prints a link that opens
+// and emails whose links work.
+func baseURLFor(fs *flag.FlagSet, getenv func(string) string, cfg app.Config) string {
+	given := getenv("KEYWARD_BASE_URL") != ""
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "base-url" })
+	_, port, err := net.SplitHostPort(cfg.Addr)
+	if given || err != nil || port == "" || port == "0" || port == "8080" {
+		return cfg.BaseURL
+	}
+	return "http://localhost:" + port
 }
 
 func openDB(ctx context.Context, dataDir string) (*store.DB, error) {

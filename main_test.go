@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
+	"flag"
 	"io"
 	"net/http"
 	"os"
@@ -18,6 +19,7 @@ import (
 
 	_ "modernc.org/sqlite"
 
+	"keyward/app"
 	"keyward/store"
 )
 
@@ -127,6 +129,33 @@ func TestCommandLine(t *testing.T) {
 			}
 			if !strings.Contains(out.String(), tc.wantOut) {
 				t.Errorf("output %q, want it to contain %q", out.String(), tc.wantOut)
+			}
+		})
+	}
+}
+
+func TestBaseURLFollowsThePort(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		vars map[string]string
+		want string
+	}{
+		{"default", nil, nil, "http://localhost:8080"},
+		{"another port", []string{"--addr", "127.0.0.1:9090"}, nil, "http://localhost:9090"},
+		{"flag wins", []string{"--addr", ":9090", "--base-url", "https://licenses.example.com"}, nil, "https://licenses.example.com"},
+		{"environment wins", []string{"--addr", ":9090"}, map[string]string{"KEYWARD_BASE_URL": "https://k.example.com"}, "https://k.example.com"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+			cfg := app.Config{}
+			fs.StringVar(&cfg.Addr, "addr", ":8080", "")
+			fs.StringVar(&cfg.BaseURL, "base-url", "http://localhost:8080", "")
+			if err := parseFlags(fs, tc.args, env(tc.vars), 0); err != nil {
+				t.Fatal(err)
+			}
+			if got := baseURLFor(fs, env(tc.vars), cfg); got != tc.want {
+				t.Errorf("base URL %q, want %q", got, tc.want)
 			}
 		})
 	}
