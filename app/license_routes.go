@@ -715,6 +715,7 @@ func licenseFuncs() map[string]any {
 			return strconv.Itoa(*p)
 		},
 		"statusLabel": statusLabel,
+		"statusWords": statusWords.Replace,
 		"stepLabel":   stepLabel,
 		// fieldError is the message of e when it is about the field name.
 		"fieldError": func(e *Error, name string) string {

@@ -49,6 +49,11 @@ type lifecycleRequest struct {
 // statusLabel is how a status reads for people.
 func statusLabel(s string) string { return strings.ReplaceAll(s, "_", " ") }
 
+// statusWords writes the license statuses named in a text (audit details) as statusLabel does.
+var statusWords = strings.NewReplacer(store.StatusPendingProvision, statusLabel(store.StatusPendingProvision),
+	store.StatusPendingStart, statusLabel(store.StatusPendingStart), store.StatusInUse, statusLabel(store.StatusInUse),
+	store.StatusAccessDenied, statusLabel(store.StatusAccessDenied), store.StatusContractFinalized, statusLabel(store.StatusContractFinalized))
+
 // applyLifecycle changes the license as the action says, or explains why it cannot.
 func applyLifecycle(l *store.License, r lifecycleRequest, now time.Time) ([]store.LicenseEvent, error) {
 	from, ok := lifecycleFrom[r.Action]
