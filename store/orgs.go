@@ -187,22 +187,30 @@ func (db *DB) ListOrgs(ctx context.Context, f OrgFilter) ([]Org, int, error) {
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM organizations o`+cond, args...).Scan(&total); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT `+orgColumns+` FROM organizations o`+cond+
+		var err error
+		orgs, err = queryOrgs(ctx, tx, `SELECT `+orgColumns+` FROM organizations o`+cond+
 			` ORDER BY o.kind = 'client', o.name COLLATE NOCASE, o.id LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var o Org
-			if err := scanOrg(rows, &o); err != nil {
-				return err
-			}
-			orgs = append(orgs, o)
-		}
-		return rows.Err()
+		return err
 	})
 	return orgs, total, err
+}
+
+// queryOrgs runs a query selecting orgColumns and returns its organizations.
+func queryOrgs(ctx context.Context, tx *Tx, query string, args ...any) ([]Org, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var orgs []Org
+	for rows.Next() {
+		var o Org
+		if err := scanOrg(rows, &o); err != nil {
+			return nil, err
+		}
+		orgs = append(orgs, o)
+	}
+	return orgs, rows.Err()
 }
 
 // SaveOrg creates o (ID 0) or updates its details, recording audit in the same transaction.
@@ -362,21 +370,11 @@ func escapeLike(s string) string {
 
 // ClientOrgs lists every client organization by name; callers keep those the user may see.
 func (db *DB) ClientOrgs(ctx context.Context) ([]Org, error) {
-	var os []Org
+	var orgs []Org
 	err := db.view(ctx, func(tx *Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+orgColumns+` FROM organizations o WHERE o.kind = 'client' ORDER BY o.name, o.id`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var o Org
-			if err := scanOrg(rows, &o); err != nil {
-				return err
-			}
-			os = append(os, o)
-		}
-		return rows.Err()
+		var err error
+		orgs, err = queryOrgs(ctx, tx, `SELECT `+orgColumns+` FROM organizations o WHERE o.kind = 'client' ORDER BY o.name, o.id`)
+		return err
 	})
-	return os, err
+	return orgs, err
 }
