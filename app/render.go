@@ -25,8 +25,9 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"under": func(path, section string) bool {
 			return path == section || strings.HasPrefix(path, section+"/")
 		},
-		"markdown": renderTerms,
-		"fieldOf":  fieldOf,
+		"markdown":   renderTerms,
+		"fieldOf":    fieldOf,
+		"auditWords": auditWords,
 		"datetime": func(t time.Time) string {
 			if t.IsZero() {
 				return "—"
