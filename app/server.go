@@ -49,6 +49,7 @@ type Server struct {
 
 	signInByEmail *ratelimit.Limiter
 	signInByIP    *ratelimit.Limiter
+	codeTries     *ratelimit.Limiter // second-factor codes, per account
 	forgotByEmail *ratelimit.Limiter
 	forgotByIP    *ratelimit.Limiter
 	deviceByKey   *ratelimit.Limiter // nil: --device-rate 0
@@ -71,6 +72,10 @@ func New(cfg Config, db *store.DB, secret []byte, log *slog.Logger, clock clockw
 		// while a person who mistypes never notices.
 		signInByEmail: ratelimit.New(10, 15*time.Minute, clock.Now),
 		signInByIP:    ratelimit.New(60, 15*time.Minute, clock.Now),
+		// Codes are counted per account like passwords (DESIGN §2): ten tries a quarter of an hour
+		// give an attacker who has the password one chance in about 33,000 of hitting one of the
+		// three codes in force, and every wrong code is audited.
+		codeTries: ratelimit.New(10, 15*time.Minute, clock.Now),
 		// A reset link an hour is plenty for a person; more would let anyone flood an inbox.
 		forgotByEmail: ratelimit.New(3, time.Hour, clock.Now),
 		forgotByIP:    ratelimit.New(20, time.Hour, clock.Now),
@@ -131,6 +136,7 @@ func (s *Server) routes() {
 	s.routeOrgs()
 	s.routeInvitations()
 	s.routeProfile()
+	s.routeTwoFactor()
 	s.routeTerms()
 	s.routeAdmin()
 	s.routeUsage()
