@@ -28,17 +28,15 @@ type Message struct {
 type Server struct {
 	// Addr is host:port; it stays the same across Stop and Start.
 	Addr string
-	// OnMessage, when set before messages arrive, is called with each accepted message before the
-	// server answers 250 to it, so a test can act while the sender waits for that answer.
-	OnMessage func(Message)
 
 	srv *smtp.Server
 	ln  net.Listener
 
-	mu       sync.Mutex
-	messages []Message
-	rcpts    map[string]int     // RCPT TO commands per address, answered or refused
-	answers  map[string]*answer // refusals the test asked for, per address
+	mu        sync.Mutex
+	messages  []Message
+	onMessage func(Message)
+	rcpts     map[string]int     // RCPT TO commands per address, answered or refused
+	answers   map[string]*answer // refusals the test asked for, per address
 }
 
 type answer struct {
@@ -93,6 +91,14 @@ func (s *Server) Answer(to string, code, times int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.answers[strings.ToLower(to)] = &answer{code: code, times: times}
+}
+
+// OnMessage makes the server call f with each message it accepts, before it answers 250: the
+// sender waits for that answer meanwhile, so a test can act mid-delivery (kill the sender, say).
+func (s *Server) OnMessage(f func(Message)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onMessage = f
 }
 
 // Messages lists the accepted messages so far, in order.
@@ -158,7 +164,7 @@ func (ss *session) Data(r io.Reader) error {
 	}
 	ss.s.mu.Lock()
 	ss.s.messages = append(ss.s.messages, m)
-	on := ss.s.OnMessage
+	on := ss.s.onMessage
 	ss.s.mu.Unlock()
 	if on != nil {
 		on(m)
