@@ -270,7 +270,9 @@ func TestLogModeWritesEachEmailOnOneLine(t *testing.T) {
 	dir := t.TempDir()
 	queueEmails(t, dir, testEmail(1, "one@example.test"), testEmail(2, "two@example.test"))
 	p := startProcess(t, dir)
-	logged := func() bool { return strings.Contains(p.log.String(), "one@") && strings.Contains(p.log.String(), "two@") }
+	logged := func() bool {
+		return strings.Contains(p.log.String(), "one@") && strings.Contains(p.log.String(), "two@")
+	}
 	for deadline := time.Now().Add(15 * time.Second); !logged(); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the emails were not logged:\n%s", p.log)
