@@ -19,7 +19,7 @@ func (s *Server) newScheduler() (gocron.Scheduler, error) {
 		run   func(context.Context) error
 	}{
 		{"delete expired sessions", time.Hour, s.deleteExpiredSessions},
-		{"retry email delivery", time.Minute, func(context.Context) error { s.wakeOutbox(); return nil }},
+		{"retry email delivery", outboxRetryEvery, func(context.Context) error { s.wakeOutbox(); return nil }},
 		{"prune raw usage", time.Hour, s.pruneRawUsage},
 		// Hourly rather than daily: each run is idempotent, and a day's changes then never wait long.
 		{"license lifecycle", time.Hour, s.licenseLifecycle},

@@ -43,9 +43,7 @@ type Server struct {
 	ln        net.Listener
 	mails     *mailTemplates
 
-	outboxWake   chan struct{} // a commit wrote emails
-	outboxDone   chan struct{} // the delivery worker has stopped
-	outboxCancel context.CancelFunc
+	outbox *queueWorker
 
 	signInByEmail *ratelimit.Limiter
 	signInByIP    *ratelimit.Limiter
@@ -79,14 +77,13 @@ func New(cfg Config, db *store.DB, secret []byte, log *slog.Logger, clock clockw
 		// A reset link an hour is plenty for a person; more would let anyone flood an inbox.
 		forgotByEmail: ratelimit.New(3, time.Hour, clock.Now),
 		forgotByIP:    ratelimit.New(20, time.Hour, clock.Now),
-		outboxWake:    make(chan struct{}, 1),
-		outboxDone:    make(chan struct{}),
 		devices:       newDeviceCache(),
 	}
 	if cfg.DeviceRate > 0 {
 		s.deviceByKey = ratelimit.New(cfg.DeviceRate, time.Minute, clock.Now)
 		s.deviceByIP = ratelimit.New(5*cfg.DeviceRate, time.Minute, clock.Now)
 	}
+	s.outbox = newQueueWorker("outbox", log, s.deliverOutbox)
 	var err error
 	if s.assets, err = loadAssets(assets.FS); err != nil {
 		return nil, err
@@ -160,20 +157,11 @@ func (s *Server) Listen(addr string) error {
 	// Catch up on the license days missed while the server was down, before devices ask.
 	s.runJob("license lifecycle", s.licenseLifecycle)
 	s.scheduler.Start()
-	var ctx context.Context
-	ctx, s.outboxCancel = context.WithCancel(context.Background())
-	firstPass := make(chan struct{})
-	go func() {
-		if err := s.deliverDue(ctx); err != nil && ctx.Err() == nil {
-			s.log.Error("unable to deliver the outbox", "error", err)
-		}
-		close(firstPass)
-		s.runOutbox(ctx)
-	}()
-	// Wait for that first pass, briefly: what it logs then comes before the caller's start-up
+	firstRound := s.startOutbox()
+	// Wait for that first round, briefly: what it logs then comes before the caller's start-up
 	// banner instead of scrolling it away. A slow SMTP server only delays the banner.
 	select {
-	case <-firstPass:
+	case <-firstRound:
 	case <-time.After(startupMailWait):
 	}
 	return nil
@@ -196,10 +184,7 @@ func (s *Server) Close(ctx context.Context) error {
 	}
 	errs = append(errs, s.scheduler.Shutdown())
 	errs = append(errs, s.flushSeen(context.Background()))
-	if s.outboxCancel != nil {
-		s.outboxCancel()
-		<-s.outboxDone
-	}
+	s.outbox.stop()
 	return errors.Join(errs...)
 }
 
