@@ -106,6 +106,9 @@ func New(cfg Config, db *store.DB, secret []byte, log *slog.Logger, clock clockw
 		IdleTimeout:           2 * time.Minute,
 		CaseSensitive:         true,                 // "/API/…" must not reach the API routes with the portal's cookie
 		BodyLimit:             maxUsageBody + 1<<20, // usage reports; gzipped ones are bounded again once unpacked
+		// fasthttp would otherwise parse every multipart body while reading it, before any middleware:
+		// refuseUnboundedBodies must see it first, and only upload routes parse theirs (c.FormFile).
+		DisablePreParseMultipartForm: true,
 	})
 	if s.scheduler, err = s.newScheduler(); err != nil {
 		return nil, err
