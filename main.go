@@ -53,6 +53,9 @@ Flags of serve:
   --mail-from ADDR     sender of emails (default "Keyward <noreply@localhost>")
   --device-rate N      device API requests a minute per license key, 5× that per IP; 0: no limit (default 1200)
   --raw-retention D    how long raw usage samples are kept, e.g. 45d or 1080h (default 45d)
+  --metrics-addr ADDR  listen address of GET /metrics (Prometheus), e.g. 127.0.0.1:9090; empty: none
+  --webhook-allow-private
+                       let webhook endpoints be on loopback and private addresses (off: refused)
   --demo               on an empty database, load demo data and print the demo sign-ins
 
 Bootstrap: on an empty database, the vendor organization and a staff owner are created from
@@ -131,6 +134,8 @@ func runCommand(ctx context.Context, fs *flag.FlagSet, command string, args []st
 		fs.IntVar(&cfg.DeviceRate, "device-rate", 1200, "")
 		retention := fs.String("raw-retention", "45d", "")
 		fs.BoolVar(&cfg.Demo, "demo", false, "")
+		fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "")
+		fs.BoolVar(&cfg.WebhookAllowPrivate, "webhook-allow-private", false, "")
 		if err := parseFlags(fs, args, getenv, command); err != nil {
 			return err
 		}

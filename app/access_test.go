@@ -164,6 +164,8 @@ func (f *accessFixture) fill(t *testing.T, path, param, role string, org store.O
 type scopeTarget struct {
 	org   store.Org
 	value string // what goes into the route parameter
+	// fresh, when set, makes a new object of org for each request (routes that delete it).
+	fresh func() string
 }
 
 // scopeFixtures maps each scope kind (the part of a scope name before the colon) to the fixture
@@ -180,6 +182,39 @@ var scopeFixtures = map[string]func(f *accessFixture) []scopeTarget{
 	"license":         (*accessFixture).licenseTargets,
 	"license_request": (*accessFixture).requestTargets,
 	"invoice":         (*accessFixture).invoiceTargets,
+	"webhook":         (*accessFixture).webhookTargets,
+}
+
+// homeScopes are the scopes without a route parameter whose organization is the user's own (the
+// webhooks of "their" distributor): the matrix judges each role on its own organization.
+var homeScopes = map[string]bool{"webhook_org": true}
+
+// home is a role's own organization.
+func (f *accessFixture) home(role string) store.Org {
+	switch role {
+	case "staff":
+		return f.vendor
+	case "distributor owner", "distributor member":
+		return f.dist
+	}
+	return f.client
+}
+
+// webhookTargets are an endpoint of the vendor and of each distributor, a new one for each request
+// (DELETE removes it).
+func (f *accessFixture) webhookTargets() []scopeTarget {
+	var ts []scopeTarget
+	for _, org := range []store.Org{f.vendor, f.dist, f.otherDist} {
+		ts = append(ts, scopeTarget{org: org, fresh: func() string {
+			e := store.WebhookEndpoint{OrgID: org.ID, URL: "https://hooks.example/" + org.Name, Events: []string{"license.created"},
+				SecretEnc: f.a.srv.seal("webhook-secret", []byte("whsec_matrix"), []byte("webhook-secret")), SecretHint: "trix"}
+			if err := f.a.db.CreateWebhookEndpoint(f.a.t.Context(), &e, 1000, store.AuditEntry{Action: "webhook.created"}); err != nil {
+				f.a.t.Fatal(err)
+			}
+			return fmt.Sprint(e.ID)
+		}})
+	}
+	return ts
 }
 
 // invoiceTargets are an issued invoice of each client (drafts, which clients must not see at all,
@@ -338,26 +373,32 @@ func TestAccessMatrix(t *testing.T) {
 			action := r.Guard.Action
 			params := routeParams(r.Path)
 			scopeParam, targets := "", []scopeTarget{{}}
-			if name := r.Guard.Scope.Name; name != "" {
+			home := homeScopes[r.Guard.Scope.Name]
+			if name := r.Guard.Scope.Name; name != "" && !home {
 				kind, param, _ := strings.Cut(name, ":")
 				fixtures, ok := scopeFixtures[kind]
 				if !ok {
 					t.Fatalf("scope %q has no fixture in the access matrix test: add its kind to scopeFixtures", name)
 				}
 				scopeParam, targets = param, fixtures(f)
-			} else if action != ActionPublic && action != ActionSignedIn {
+			} else if action != ActionPublic && action != ActionSignedIn && !home {
 				if action != ActionAdminister {
 					t.Fatalf("action %s without a scope: the guard would judge it on the vendor org", action)
 				}
 				targets = []scopeTarget{{org: f.vendor}}
 			}
 			for _, target := range targets {
-				org := target.org
 				for _, role := range append([]string{""}, matrixRoles...) {
+					org := target.org
+					if home {
+						org = f.home(role)
+					}
 					path := r.Path
 					for _, p := range params {
 						value := ""
-						if p == scopeParam {
+						if p == scopeParam && target.fresh != nil {
+							value = target.fresh()
+						} else if p == scopeParam {
 							value = target.value
 						} else {
 							value = f.fill(t, path, p, role, org)

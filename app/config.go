@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"net"
 	"net/mail"
 	"net/url"
 	"strings"
@@ -18,6 +19,9 @@ type Config struct {
 	DeviceRate   int           // device API requests a minute per license key (5× per IP); 0: unlimited
 	RawRetention time.Duration // how long raw usage samples are kept
 	Demo         bool          // load demo data on an empty database
+	MetricsAddr  string        // listen address of /metrics; empty: none
+	// WebhookAllowPrivate lets webhook endpoints be on loopback and private addresses.
+	WebhookAllowPrivate bool
 }
 
 // Validate reports the first setting that cannot work, naming its flag.
@@ -39,6 +43,14 @@ func (c Config) Validate() error {
 	}
 	if c.RawRetention < 24*time.Hour {
 		return fmt.Errorf("--raw-retention %s: keep raw samples at least one day", c.RawRetention)
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return fmt.Errorf("--metrics-addr %q: want a listen address such as 127.0.0.1:9090", c.MetricsAddr)
+		}
+		if c.MetricsAddr == c.Addr {
+			return fmt.Errorf("--metrics-addr %q: choose another address than --addr: /metrics is never on the main port", c.MetricsAddr)
+		}
 	}
 	if c.DataDir == "" {
 		return fmt.Errorf("--data: name a folder")

@@ -78,6 +78,7 @@ func (s *Server) asError(c *fiber.Ctx, err error) *Error {
 // handleError is fiber's single error handler: JSON under /api/, an HTML page for people.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	e := s.asError(c, err)
+	c.Locals(answerCode, e.Code)
 	if isAPI(c) {
 		return c.Status(e.Status).JSON(fiber.Map{"error": e})
 	}

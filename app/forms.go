@@ -35,6 +35,9 @@ var notices = map[string]string{
 	"two-factor-off":     "Two-factor sign-in is off. Sign-in asks for your password only.",
 	"two-factor-reset":   "Two-factor sign-in reset: the user signs in with their password and was told by email.",
 	"security-saved":     "Security settings saved.",
+	"webhook-deleted":    "Webhook endpoint deleted: it receives nothing more, and its pending deliveries were dropped.",
+	"test-queued":        "Test event queued: it appears below once the endpoint has answered.",
+	"alerts-saved":       "Overage alert setting saved.",
 }
 
 // formError re-renders a form page with the message of a bad input next to its field

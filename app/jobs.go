@@ -24,6 +24,11 @@ func (s *Server) newScheduler() (gocron.Scheduler, error) {
 		// Hourly rather than daily: each run is idempotent, and a day's changes then never wait long.
 		{"license lifecycle", time.Hour, s.licenseLifecycle},
 		{"flush device last-seen times", 5 * time.Second, s.flushSeen},
+		{"retry webhook delivery", webhookRetryEvery, func(context.Context) error { s.wakeWebhooks(); return nil }},
+		{"prune webhook events", time.Hour, s.pruneWebhookEvents},
+		{"invoice overdue events", time.Hour, s.markOverdueInvoices},
+		// A backstop: the report that makes a day go over its prepaid cores alerts at once.
+		{"overage alerts", time.Hour, s.overageSweep},
 	}
 	for _, j := range jobs {
 		_, err := sched.NewJob(gocron.DurationJob(j.every), gocron.NewTask(s.runJob, j.name, j.run),
@@ -44,7 +49,9 @@ func (s *Server) newScheduler() (gocron.Scheduler, error) {
 
 // runJob runs one job and logs its failure; the next run tries again.
 func (s *Server) runJob(name string, run func(context.Context) error) {
-	if err := run(context.Background()); err != nil {
+	err := run(context.Background())
+	s.metrics.jobRun(name, err)
+	if err != nil {
 		s.log.Error("job failed", "job", name, "error", err)
 	}
 }

@@ -62,7 +62,7 @@ func (s *Server) apiLicenseJSON(l store.License) fiber.Map {
 		"invoicing_period": l.Terms.InvoicingPeriod, "term_years": l.TermYears, "start_date": optDate(l.StartDate),
 		"end_date": optDate(l.EndDate), "location": l.Location, "partner": l.Partner, "max_aps": l.MaxAPs,
 		"max_rooms": l.MaxRooms, "max_devices": l.MaxDevices, "start_threshold": l.StartThreshold,
-		"deny_reason": l.DenyReason, "used": apiUsed{l.UsedAPs, l.UsedRooms, l.ActiveDevices},
+		"deny_reason": l.DenyReason, "used": apiUsed{l.UsedAPs, l.UsedRooms, l.ActiveDevices}, "overage_alerts": !l.OverageAlertsOff,
 		"created_at": l.CreatedAt, "updated_at": l.UpdatedAt}
 }
 
@@ -567,6 +567,7 @@ func (s *Server) showLicense(c *fiber.Ctx, key string, e *Error) error {
 	org := guardedOrg(c)
 	data["CanManage"] = s.authorize(c, ActionManageLicenses, org) == nil
 	data["CanReveal"] = s.authorize(c, ActionRevealKey, org) == nil
+	data["CanAlerts"] = s.authorize(c, ActionOverageAlerts, org) == nil
 	data["CanRequest"] = l.OrgID != 0 && org.Kind == store.KindClient && s.authorize(c, ActionRequestLicense, org) == nil && data["CanManage"] != true
 	data["Prepaid"] = formatMoney(l.Terms.PrepaidCorePrice, l.Terms.Currency)
 	data["Extra"] = formatMoney(l.Terms.ExtraCorePrice, l.Terms.Currency)

@@ -102,7 +102,7 @@ func jsonLicenseFields(body []byte) (licenseFields, error) {
 	}
 	f := licenseFields{vals: map[string]string{}}
 	for name := range raw {
-		if name != "features" && !contains(licenseFieldNames, name) {
+		if name != "features" && name != "overage_alerts" && !contains(licenseFieldNames, name) {
 			hint := ""
 			if name == "status" {
 				hint = " Change the status with POST /api/v1/licenses/{id}/status."
@@ -130,6 +130,13 @@ func jsonLicenseFields(body []byte) (licenseFields, error) {
 		default:
 			return f, badInput(name, "Send a number or a string.")
 		}
+	}
+	if v, ok := raw["overage_alerts"]; ok {
+		var on bool
+		if err := json.Unmarshal(v, &on); err != nil || string(v) == "null" {
+			return f, badInput("overage_alerts", "Send true or false.")
+		}
+		f.vals["overage_alerts"] = strconv.FormatBool(on)
 	}
 	if v, ok := raw["features"]; ok {
 		f.featuresSet = true
@@ -312,6 +319,9 @@ func applyLicenseFields(f licenseFields, l *store.License, product store.Product
 		if err := optInt(o.name, o.dst); err != nil {
 			return err
 		}
+	}
+	if f.has("overage_alerts") {
+		l.OverageAlertsOff = f.vals["overage_alerts"] != "true"
 	}
 	if strings.TrimSpace(f.vals["start_threshold"]) == "" {
 		return nil // the product's, or the license's as it is
@@ -508,6 +518,7 @@ func licenseDiff(a, b store.License, tomorrow string) []store.LicenseEvent {
 	change(&other, "location", a.Location, b.Location)
 	change(&other, "partner", a.Partner, b.Partner)
 	change(&other, "start threshold", strconv.Itoa(a.StartThreshold), strconv.Itoa(b.StartThreshold))
+	change(&other, "overage alerts", onOff(!a.OverageAlertsOff), onOff(!b.OverageAlertsOff))
 	var evs []store.LicenseEvent
 	if len(up) > 0 {
 		d := strings.Join(up, "; ")

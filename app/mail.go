@@ -135,22 +135,13 @@ func (s *Server) deliverEmail(ctx context.Context, sender mailSender, e store.Em
 	// marked would go out again at the next start.
 	ctx = context.WithoutCancel(ctx)
 	if err == nil {
+		s.metrics.emailSent()
 		return s.db.MarkEmailSent(ctx, e.ID)
 	}
+	s.metrics.emailFailed()
 	reason, permanent := deliveryFailure(err)
-	var next time.Time
-	if !permanent {
-		var ok bool
-		if next, ok = outboxRetry.Next(e.CreatedAt, s.clock.Now(), e.Attempts+1); !ok {
-			reason += "; given up after trying for a day"
-		}
-	}
-	log := s.log.With("outbox_id", e.ID, "to", e.To, "attempt", e.Attempts+1, "error", reason)
-	if next.IsZero() {
-		log.Warn("unable to send email: given up")
-	} else {
-		log.Warn("unable to send email: will try again", "next_attempt", next)
-	}
+	next, reason := s.nextAttempt(outboxRetry, e.CreatedAt, e.Attempts+1, reason, permanent,
+		s.log.With("outbox_id", e.ID, "to", e.To), "unable to send email")
 	return s.db.MarkEmailFailed(ctx, e.ID, reason, next)
 }
 

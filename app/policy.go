@@ -28,6 +28,11 @@ const (
 	// ActionInvoicingSettings changes an issuer's invoicing settings (target: the distributor or vendor).
 	ActionInvoicingSettings Action = "invoicing_settings"
 	ActionAdminister        Action = "administer" // vendor things: products, terms, outbox, whole audit log, distributors
+	// ActionOverageAlerts turns a license's overage alerts on or off (DESIGN §11).
+	ActionOverageAlerts Action = "overage_alerts"
+	// ActionManageWebhooks registers, lists, tests and deletes the webhook endpoints of an organization
+	// (DESIGN §11; target: the distributor or vendor the endpoints belong to).
+	ActionManageWebhooks Action = "manage_webhooks"
 )
 
 // relation is how a user stands to an organization.
@@ -94,11 +99,11 @@ func allowed(rel relation, own bool, action Action) bool {
 		return true
 	case ActionView, ActionInvite:
 		return rel != relNone
-	case ActionRevokeSeat, ActionRevealKey, ActionRequestLicense:
+	case ActionRevokeSeat, ActionRevealKey, ActionRequestLicense, ActionOverageAlerts:
 		return rel == relStaff || distributor || rel == relClientOwner
 	case ActionManageLicenses, ActionManageClients, ActionManageInvoices:
 		return rel == relStaff || distributor
-	case ActionInvoicingSettings:
+	case ActionInvoicingSettings, ActionManageWebhooks:
 		return rel == relStaff || (rel == relDistributorOwner && own)
 	case ActionManageMembers:
 		return rel == relStaff || rel == relClientOwner || (rel == relDistributorOwner && own)

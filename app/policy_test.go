@@ -39,6 +39,8 @@ func TestPolicyTable(t *testing.T) {
 		{ActionManageMembers, "y--y-"},     // a distributor owner manages its own org's members, not its clients'
 		{ActionManageInvoices, "yyy--"},    // the issuer's users: clients see issued invoices only (ActionView)
 		{ActionInvoicingSettings, "y----"}, // settings are the issuer's, not the client's
+		{ActionOverageAlerts, "yyyy-"},     // DESIGN §1's row on overage alerts
+		{ActionManageWebhooks, "y----"},    // on a client: nobody but staff (and the handler refuses clients' endpoints)
 	}
 	order := []string{"staff", "distributor owner", "distributor member", "client owner", "client member"}
 	for _, row := range table {
@@ -67,6 +69,16 @@ func TestPolicyTable(t *testing.T) {
 		if err := users[who].authorize(ActionInvoicingSettings, dist); err != want {
 			t.Errorf("%s changes the distributor's invoicing settings: %v, want %v", who, err, want)
 		}
+	}
+	// Webhook endpoints are staff's and distributor owners' (DESIGN §11), of their own organization.
+	for who, want := range map[string]error{"staff": nil, "distributor owner": nil, "distributor member": errForbidden,
+		"client owner": errNotFound, "client member": errNotFound} {
+		if err := users[who].authorize(ActionManageWebhooks, dist); err != want {
+			t.Errorf("%s manages the distributor's webhooks: %v, want %v", who, err, want)
+		}
+	}
+	if err := users["distributor owner"].authorize(ActionManageWebhooks, otherDist); err != errNotFound {
+		t.Errorf("a distributor owner manages another distributor's webhooks: %v, want 404", err)
 	}
 	if err := users["distributor owner"].authorize(ActionInvoicingSettings, vendor); err != errNotFound {
 		t.Errorf("a distributor owner changes the vendor's invoicing settings: %v, want 404", err)

@@ -47,6 +47,9 @@ func (s *Server) renderProfile(c *fiber.Ctx, data fiber.Map) error {
 		return err
 	}
 	data["Title"], data["Tokens"] = "Your profile", tokens
+	if data["OverageOptedOut"], err = s.db.OverageOptedOut(c.UserContext(), currentUser(c).ID); err != nil {
+		return err
+	}
 	if data["Name"] == nil {
 		data["Name"] = currentUser(c).Name
 	}

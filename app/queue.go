@@ -3,6 +3,9 @@ package app
 import (
 	"context"
 	"log/slog"
+	"time"
+
+	"keyward/app/retry"
 )
 
 // queueWorker delivers one queue (the outbox today, webhooks next) from a single goroutine, so that
@@ -75,4 +78,25 @@ func (w *queueWorker) stop() {
 		<-w.done
 		w.cancel = nil
 	}
+}
+
+// nextAttempt decides, by a queue's retry policy, what follows a failed attempt (number attempts)
+// at a message queued at queued: the time of the next attempt, or zero when the failure is permanent
+// or the policy gives the message up, with the reason to record. It logs the outcome as what.
+func (s *Server) nextAttempt(p retry.Policy, queued time.Time, attempts int, reason string, permanent bool,
+	log *slog.Logger, what string) (time.Time, string) {
+	var next time.Time
+	if !permanent {
+		var ok bool
+		if next, ok = p.Next(queued, s.clock.Now(), attempts); !ok {
+			reason += "; given up after trying for a day"
+		}
+	}
+	log = log.With("attempt", attempts, "error", reason)
+	if next.IsZero() {
+		log.Warn(what + ": given up")
+	} else {
+		log.Warn(what+": will try again", "next_attempt", next)
+	}
+	return next, reason
 }

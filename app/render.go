@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"keyward/app/billing"
+	"keyward/app/webhook"
 	"keyward/store"
 )
 
@@ -38,6 +39,7 @@ func (s *Server) templateFuncs() template.FuncMap {
 	for name, f := range licenseFuncs() {
 		funcs[name] = f
 	}
+	funcs["eventWords"] = webhook.Words
 	return funcs
 }
 
@@ -77,6 +79,7 @@ func (s *Server) render(c *fiber.Ctx, page string, data fiber.Map) error {
 		}
 		data["Memberships"] = ms
 		data["Staff"] = newAccess(ms).staff
+		data["WebhooksNav"] = managesWebhooks(ms)
 		data["CurrentOrgID"] = currentOrgID(u, ms)
 		if data["Flash"], err = s.flash(c, u); err != nil {
 			return err

@@ -4,10 +4,12 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
@@ -18,6 +20,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"keyward/app/ratelimit"
+	"keyward/app/webhook"
 	"keyward/assets"
 	"keyward/store"
 	"keyward/views"
@@ -43,7 +46,17 @@ type Server struct {
 	ln        net.Listener
 	mails     *mailTemplates
 
-	outbox *queueWorker
+	outbox   *queueWorker
+	webhooks *queueWorker
+
+	webhookClient   *http.Client
+	webhookResolver webhook.Resolver // tests play DNS through it
+
+	overageAlerted sync.Map // license id → the billing.Month whose overage alert is recorded
+
+	metrics       *appMetrics
+	metricsServer *http.Server
+	metricsLn     net.Listener
 
 	signInByEmail *ratelimit.Limiter
 	signInByIP    *ratelimit.Limiter
@@ -85,6 +98,12 @@ func New(cfg Config, db *store.DB, secret []byte, log *slog.Logger, clock clockw
 		s.deviceByIP = ratelimit.New(5*cfg.DeviceRate, time.Minute, clock.Now)
 	}
 	s.outbox = newQueueWorker("outbox", log, s.deliverOutbox)
+	s.webhooks = newQueueWorker("webhooks", log, s.deliverWebhooks)
+	s.metrics = newAppMetrics()
+	s.webhookResolver = net.DefaultResolver
+	s.webhookClient = webhook.Client(&webhook.Dialer{Resolver: resolverOf(s), AllowPrivate: cfg.WebhookAllowPrivate,
+		Timeout: webhookTimeout}, webhookTimeout)
+	db.Events, db.EventsQueued = eventRenderer{s}, s.wakeWebhooks
 	var err error
 	if s.assets, err = loadAssets(assets.FS); err != nil {
 		return nil, err
@@ -142,6 +161,8 @@ func (s *Server) routes() {
 	s.routeAdmin()
 	s.routeUsage()
 	s.routeInvoices()
+	s.routeWebhooks()
+	s.routeOverage()
 	r.Use(func(*fiber.Ctx) error { return errNotFound })
 }
 
@@ -154,6 +175,10 @@ func (s *Server) Listen(addr string) error {
 		return err
 	}
 	s.ln = ln
+	if err := s.listenMetrics(); err != nil {
+		ln.Close()
+		return fmt.Errorf("--metrics-addr: %w", err)
+	}
 	go func() {
 		if err := s.fiber.Listener(ln); err != nil {
 			s.log.Error("server stopped", "error", err)
@@ -162,7 +187,10 @@ func (s *Server) Listen(addr string) error {
 	// Catch up on the license days missed while the server was down, before devices ask.
 	s.runJob("license lifecycle", s.licenseLifecycle)
 	s.runJob("invoice generation", s.generateInvoices)
+	// And on the overage alerts a stop between a usage report and its alert may have held back.
+	s.runJob("overage alerts", s.overageSweep)
 	s.scheduler.Start()
+	s.startWebhooks()
 	firstRound := s.startOutbox()
 	// Wait for that first round, briefly: what it logs then comes before the caller's start-up
 	// banner instead of scrolling it away. A slow SMTP server only delays the banner.
@@ -182,15 +210,19 @@ func (s *Server) URL() string {
 }
 
 // Close stops taking requests, lets those in flight finish, then stops the scheduler and the
-// email worker; the caller closes the database after it.
+// email and webhook workers; the caller closes the database after it.
 func (s *Server) Close(ctx context.Context) error {
 	var errs []error
 	if s.ln != nil {
 		errs = append(errs, s.fiber.ShutdownWithContext(ctx))
 	}
+	if s.metricsServer != nil {
+		errs = append(errs, s.metricsServer.Shutdown(ctx))
+	}
 	errs = append(errs, s.scheduler.Shutdown())
 	errs = append(errs, s.flushSeen(context.Background()))
 	s.outbox.stop()
+	s.webhooks.stop()
 	return errors.Join(errs...)
 }
 
@@ -213,6 +245,7 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 		}
 	}
 	level, status := slog.LevelInfo, c.Response().StatusCode()
+	s.observeRequest(c, status, time.Since(start))
 	if status < 400 && isRoutine(c.Path()) {
 		level = slog.LevelDebug
 	}

@@ -77,6 +77,13 @@ func (s *Server) apiReportUsage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	s.metrics.usageSamples(accepted, duplicates+stored)
+	if accepted > 0 {
+		if err := s.checkOverage(ctx, l.ID, overageDays(samples, billing.DateOf(now))); err != nil {
+			// The report is stored: the hourly sweep alerts later. Nothing here is the device's fault.
+			s.log.Error("unable to check overage", "license_id", l.ID, "error", err)
+		}
+	}
 	return c.JSON(fiber.Map{"accepted": accepted, "duplicates": duplicates + stored})
 }
 

@@ -605,9 +605,72 @@ func (db *DB) ChangeInvoice(ctx context.Context, id int64, change func(inv *Invo
 			return err
 		}
 		inv, err = findInvoice(ctx, tx, id)
-		return err
+		if err != nil {
+			return err
+		}
+		return queueInvoiceEvents(ctx, tx, old, inv)
 	})
 	return inv, err
+}
+
+// queueInvoiceEvents queues the webhook events of an invoice's change of status: invoice.issued
+// when a draft is issued, invoice.paid when it becomes paid in full.
+func queueInvoiceEvents(ctx context.Context, tx *Tx, old, inv Invoice) error {
+	var event string
+	switch {
+	case tx.events == nil || old.Status == inv.Status:
+		return nil
+	case inv.Status == "issued" && old.Status == "draft":
+		event = "invoice.issued"
+	case inv.Status == "paid":
+		event = "invoice.paid"
+	default:
+		return nil
+	}
+	_, err := queueEvent(ctx, tx, event, inv.OrgID, func() (any, error) { return tx.events.Invoice(inv), nil })
+	return err
+}
+
+// MarkOverdueInvoices queues invoice.overdue, once per invoice, for the issued invoices not paid in
+// full whose due date is before today (YYYY-MM-DD), each in its own transaction; it tells how many
+// became overdue.
+func (db *DB) MarkOverdueInvoices(ctx context.Context, today string) (int, error) {
+	var ids []int64
+	err := db.view(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT i.id FROM invoices i WHERE i.status = 'issued' AND i.due_date < ?
+			AND i.total > (SELECT coalesce(sum(p.amount), 0) FROM invoice_payments p WHERE p.invoice_id = i.id AND p.reversed_at IS NULL)
+			AND NOT EXISTS (SELECT 1 FROM invoice_overdue_events o WHERE o.invoice_id = i.id) ORDER BY i.id`, today)
+		if err != nil {
+			return err
+		}
+		ids, err = scanIDs(rows)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	for i, id := range ids {
+		err := db.update(ctx, func(tx *Tx) error {
+			res, err := tx.ExecContext(ctx, `INSERT INTO invoice_overdue_events (invoice_id, at) VALUES (?, ?) ON CONFLICT DO NOTHING`,
+				id, tx.now.Unix())
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 || tx.events == nil {
+				return nil // another run marked it
+			}
+			inv, err := findInvoice(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			_, err = queueEvent(ctx, tx, "invoice.overdue", inv.OrgID, func() (any, error) { return tx.events.Invoice(inv), nil })
+			return err
+		})
+		if err != nil {
+			return i, err
+		}
+	}
+	return len(ids), nil
 }
 
 func writeInvoice(ctx context.Context, tx *Tx, old Invoice, inv *Invoice) error {

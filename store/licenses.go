@@ -43,9 +43,12 @@ type License struct {
 	MaxRooms        *int
 	MaxDevices      *int
 	StartThreshold  int
-	Features        []LicenseFeature
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// OverageAlertsOff stops the email to the owners the first time in a month it uses extra cores
+	// (DESIGN §11: overage_alerts, on by default, hence this zero value).
+	OverageAlertsOff bool
+	Features         []LicenseFeature
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 
 	// Filled when reading: what its setups and devices use.
 	UsedAPs       int
@@ -118,7 +121,7 @@ const licenseSelect = `SELECT l.id, l.product_id, p.code, p.name, coalesce(l.org
 	l.distributor_id, d.name, l.key_hash, l.key_enc, l.key_suffix, l.status, l.previous_status, l.deny_reason,
 	l.prepaid_cores, l.prepaid_core_price, l.extra_core_price, l.escalation_factor, l.currency, l.invoicing_period,
 	l.payment_period, l.term_years, coalesce(l.start_date, '') AS start_date, coalesce(l.end_date, '') AS end_date, l.location, l.partner,
-	l.max_aps, l.max_rooms, l.max_devices, l.start_threshold, l.created_at, l.updated_at,
+	l.max_aps, l.max_rooms, l.max_devices, l.start_threshold, NOT l.overage_alerts, l.created_at, l.updated_at,
 	(SELECT coalesce(sum(s.aps), 0) FROM setups s WHERE s.license_id = l.id) AS used_aps,
 	(SELECT coalesce(sum(s.rooms), 0) FROM setups s WHERE s.license_id = l.id) AS used_rooms,
 	(SELECT count(*) FROM devices v WHERE v.license_id = l.id AND v.active = 1) AS active_devices,
@@ -134,7 +137,7 @@ func scanLicense(row interface{ Scan(...any) error }, l *License) error {
 		&l.DistributorName, &l.KeyHash, &l.KeyEnc, &l.KeySuffix, &l.Status, &l.PreviousStatus, &l.DenyReason,
 		&l.Terms.PrepaidCores, &l.Terms.PrepaidCorePrice, &l.Terms.ExtraCorePrice, &l.Terms.EscalationFactor,
 		&l.Terms.Currency, &l.Terms.InvoicingPeriod, &l.Terms.PaymentPeriod, &l.TermYears, &l.StartDate, &l.EndDate,
-		&l.Location, &l.Partner, &maxAPs, &maxRooms, &maxDevices, &l.StartThreshold, &created, &updated,
+		&l.Location, &l.Partner, &maxAPs, &maxRooms, &maxDevices, &l.StartThreshold, &l.OverageAlertsOff, &created, &updated,
 		&l.UsedAPs, &l.UsedRooms, &l.ActiveDevices, &modules); err != nil {
 		return notFoundOr(err)
 	}
@@ -226,13 +229,13 @@ func (db *DB) CreateLicense(ctx context.Context, l *License, by Actor, details s
 		res, err := tx.ExecContext(ctx, `INSERT INTO licenses (product_id, organization_id, distributor_id, key_hash, key_enc,
 			key_suffix, status, previous_status, deny_reason, prepaid_cores, prepaid_core_price, extra_core_price,
 			escalation_factor, currency, invoicing_period, payment_period, term_years, start_date, end_date, location,
-			partner, max_aps, max_rooms, max_devices, start_threshold, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, '', '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			partner, max_aps, max_rooms, max_devices, start_threshold, overage_alerts, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, '', '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			l.ProductID, nullID(l.OrgID), l.DistributorID, l.KeyHash, l.KeyEnc, l.KeySuffix, l.Status,
 			l.Terms.PrepaidCores, l.Terms.PrepaidCorePrice, l.Terms.ExtraCorePrice, l.Terms.EscalationFactor, l.Terms.Currency,
 			l.Terms.InvoicingPeriod, l.Terms.PaymentPeriod, l.TermYears, nullText(l.StartDate), nullText(l.EndDate),
 			l.Location, l.Partner, nullInt(l.MaxAPs), nullInt(l.MaxRooms), nullInt(l.MaxDevices), l.StartThreshold,
-			tx.now.Unix(), tx.now.Unix())
+			!l.OverageAlertsOff, tx.now.Unix(), tx.now.Unix())
 		if err != nil {
 			return err
 		}
@@ -337,12 +340,12 @@ func updateLicense(ctx context.Context, tx *Tx, old License, l *License) error {
 		key_suffix = ?, status = ?, previous_status = ?, deny_reason = ?, prepaid_cores = ?, prepaid_core_price = ?,
 		extra_core_price = ?, escalation_factor = ?, currency = ?, invoicing_period = ?, payment_period = ?, term_years = ?,
 		start_date = ?, end_date = ?, location = ?, partner = ?, max_aps = ?, max_rooms = ?, max_devices = ?,
-		start_threshold = ?, updated_at = ? WHERE id = ?`,
+		start_threshold = ?, overage_alerts = ?, updated_at = ? WHERE id = ?`,
 		nullID(l.OrgID), l.DistributorID, l.KeyHash, l.KeyEnc, l.KeySuffix, l.Status, l.PreviousStatus, l.DenyReason,
 		l.Terms.PrepaidCores, l.Terms.PrepaidCorePrice, l.Terms.ExtraCorePrice, l.Terms.EscalationFactor, l.Terms.Currency,
 		l.Terms.InvoicingPeriod, l.Terms.PaymentPeriod, l.TermYears, nullText(l.StartDate), nullText(l.EndDate),
 		l.Location, l.Partner, nullInt(l.MaxAPs), nullInt(l.MaxRooms), nullInt(l.MaxDevices), l.StartThreshold,
-		tx.now.Unix(), l.ID)
+		!l.OverageAlertsOff, tx.now.Unix(), l.ID)
 	if err != nil {
 		return err
 	}
@@ -374,8 +377,38 @@ func sameInt(a, b *int) bool {
 	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
 }
 
-// recordLicenseEvents writes history lines and, for each, an audit entry.
+// recordLicenseEvents writes history lines and, for each, an audit entry; then the webhook
+// events they make: license.created, license.status_changed (once, from the first status to the
+// last) and license.key_regenerated.
 func recordLicenseEvents(ctx context.Context, tx *Tx, l License, by Actor, events []LicenseEvent) error {
+	if err := insertLicenseEvents(ctx, tx, l, by, events); err != nil {
+		return err
+	}
+	var statusBefore, statusAfter string
+	for _, e := range events {
+		switch {
+		case e.Kind == "created":
+			if err := queueLicenseEvent(ctx, tx, "license.created", l.ID, nil); err != nil {
+				return err
+			}
+		case e.Kind == "key_regenerated":
+			if err := queueLicenseEvent(ctx, tx, "license.key_regenerated", l.ID, nil); err != nil {
+				return err
+			}
+		case e.ToStatus != "" && e.FromStatus != e.ToStatus:
+			if statusBefore == "" {
+				statusBefore = e.FromStatus
+			}
+			statusAfter = e.ToStatus
+		}
+	}
+	if statusBefore != "" && statusBefore != statusAfter {
+		return queueLicenseEvent(ctx, tx, "license.status_changed", l.ID, map[string]any{"status_before": statusBefore})
+	}
+	return nil
+}
+
+func insertLicenseEvents(ctx context.Context, tx *Tx, l License, by Actor, events []LicenseEvent) error {
 	for _, e := range events {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO license_events (license_id, at, actor_user_id, actor_email, kind,
 			from_status, to_status, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, l.ID, tx.now.Unix(), nullID(by.UserID),

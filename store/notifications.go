@@ -17,12 +17,16 @@ type Notification struct {
 	Recipients []string
 }
 
-// RecordNotification records a step of the ladder and enqueues its emails in one transaction;
-// a step already recorded for that end date is ErrConflict, and nothing is sent again.
+// RecordNotification records a step of the ladder and enqueues its emails and its license.expiring
+// webhook event in one transaction; a step already recorded for that end date is ErrConflict, and
+// nothing is sent again.
 func (db *DB) RecordNotification(ctx context.Context, n Notification, emails []Email) error {
 	return db.update(ctx, func(tx *Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO license_notifications (license_id, end_date, step, sent_at, recipients)
 			VALUES (?, ?, ?, ?, ?)`, n.LicenseID, n.EndDate, n.Step, tx.now.Unix(), strings.Join(n.Recipients, ", ")); err != nil {
+			return err
+		}
+		if err := queueLicenseEvent(ctx, tx, "license.expiring", n.LicenseID, map[string]any{"expiry_step": n.Step}); err != nil {
 			return err
 		}
 		return enqueueEmails(ctx, tx, emails)

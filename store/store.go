@@ -41,6 +41,11 @@ type DB struct {
 
 	// Now is the clock; each transaction reads it once.
 	Now func() time.Time
+
+	// Events renders the data of webhook events (the app sets it); without it no event is queued.
+	Events EventRenderer
+	// EventsQueued is called after each commit that queued webhook deliveries, to wake their worker.
+	EventsQueued func()
 }
 
 // Open opens (creating if needed) the database file at path and applies the pending migrations.
@@ -116,7 +121,9 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 // Tx is a transaction with the time fixed at its start.
 type Tx struct {
 	*sql.Tx
-	now time.Time
+	now    time.Time
+	events EventRenderer
+	queued bool // webhook deliveries were written
 }
 
 // update runs fn in a write transaction, committed when fn returns nil.
@@ -134,12 +141,18 @@ func (db *DB) inTx(ctx context.Context, pool *sql.DB, fn func(*Tx) error) error 
 	if err != nil {
 		return err
 	}
-	tx := &Tx{Tx: sqlTx, now: db.Now().UTC()}
+	tx := &Tx{Tx: sqlTx, now: db.Now().UTC(), events: db.Events}
 	if err := fn(tx); err != nil {
 		sqlTx.Rollback()
 		return conflictOr(err)
 	}
-	return conflictOr(sqlTx.Commit())
+	if err := sqlTx.Commit(); err != nil {
+		return conflictOr(err)
+	}
+	if tx.queued && db.EventsQueued != nil {
+		db.EventsQueued()
+	}
+	return nil
 }
 
 // conflictOr turns SQLite's UNIQUE violations into ErrConflict.
