@@ -222,6 +222,7 @@ func openAPISpec() obj {
 		},
 	}
 	addInvoicesToOpenAPI(spec)
+	addWebhooksToOpenAPI(spec)
 	return spec
 }
 

@@ -132,6 +132,9 @@ func (c *Counter) write(w *bufio.Writer) {
 	c.header(w, "counter")
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if len(c.labels) == 0 && len(c.series) == 0 {
+		fmt.Fprintf(w, "%s 0\n", c.name) // a counter without labels exists from the start
+	}
 	for _, k := range sortedKeys(c.series) {
 		s := c.series[k]
 		fmt.Fprintf(w, "%s%s %s\n", c.name, c.labelText(s.values), formatFloat(s.n))

@@ -17,8 +17,9 @@ func TestWriteExposition(t *testing.T) {
 	duration.Observe(0.1, "/a") // on a bound: counts in it (le is "less or equal")
 	duration.Observe(3, "/a")
 	depth := NewGauge("app_queue_depth", "Messages waiting.", func() float64 { return 7 })
+	never := NewCounter("app_failures_total", "Failures.")
 	var out strings.Builder
-	if err := Write(&out, requests, duration, depth); err != nil {
+	if err := Write(&out, requests, duration, depth, never); err != nil {
 		t.Fatal(err)
 	}
 	want := `# HELP app_requests_total Requests answered.
@@ -35,6 +36,9 @@ app_duration_seconds_count{route="/a"} 3
 # HELP app_queue_depth Messages waiting.
 # TYPE app_queue_depth gauge
 app_queue_depth 7
+# HELP app_failures_total Failures.
+# TYPE app_failures_total counter
+app_failures_total 0
 `
 	if out.String() != want {
 		t.Errorf("got:\n%s\nwant:\n%s", out.String(), want)
