@@ -42,11 +42,19 @@ func (s *Server) runJob(name string, run func(context.Context) error) {
 	}
 }
 
-// deleteExpiredSessions removes the sessions past their idle or absolute timeout.
+// deleteExpiredSessions removes the sessions past their idle or absolute timeout, and the
+// half-sessions of sign-ins that never got their second factor.
 func (s *Server) deleteExpiredSessions(ctx context.Context) error {
 	n, err := s.db.DeleteExpiredSessions(ctx, sessionIdleTimeout, sessionAbsoluteTimeout)
 	if n > 0 {
 		s.log.Info("deleted expired sessions", "count", n)
+	}
+	if err != nil {
+		return err
+	}
+	n, err = s.db.DeleteExpiredLoginChallenges(ctx)
+	if n > 0 {
+		s.log.Info("deleted expired sign-in challenges", "count", n)
 	}
 	return err
 }

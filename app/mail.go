@@ -93,15 +93,16 @@ func (s *Server) mailDomain() string {
 // wakeOutbox tells the delivery worker that emails were committed; it never blocks.
 func (s *Server) wakeOutbox() { s.outbox.Wake() }
 
-// startOutbox starts the delivery worker. Emails waiting for a retry are made due first: a restart
-// is when someone may have fixed what made them fail, and nobody should wait out a backoff for it.
-func (s *Server) startOutbox() {
+// startOutbox starts the delivery worker and tells when its first round is over. Emails waiting for
+// a retry are made due first: a restart is when someone may have fixed what made them fail, and
+// nobody should wait out a backoff for it.
+func (s *Server) startOutbox() <-chan struct{} {
 	if n, err := s.db.ResumeEmails(context.Background()); err != nil {
 		s.log.Error("unable to resume the outbox", "error", err)
 	} else if n > 0 {
 		s.log.Info("trying again the emails that were waiting", "count", n)
 	}
-	s.outbox.start()
+	return s.outbox.start()
 }
 
 // deliverOutbox is a round of the outbox worker: it sends the due emails one at a time and records

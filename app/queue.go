@@ -36,26 +36,34 @@ func (w *queueWorker) Wake() {
 	}
 }
 
-// start runs the worker until stop, with a first round at once for what is left from before.
-func (w *queueWorker) start() {
+// start runs the worker until stop, with a first round at once for what is left from before; the
+// channel it returns is closed when that first round ends.
+func (w *queueWorker) start() <-chan struct{} {
 	var ctx context.Context
 	ctx, w.cancel = context.WithCancel(context.Background())
 	w.done = make(chan struct{})
-	go w.run(ctx)
-	w.Wake()
+	first := make(chan struct{})
+	go w.run(ctx, first)
+	return first
 }
 
-func (w *queueWorker) run(ctx context.Context) {
+func (w *queueWorker) run(ctx context.Context, first chan struct{}) {
 	defer close(w.done)
+	w.runRound(ctx)
+	close(first)
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-w.wake:
 		}
-		if err := w.round(ctx); err != nil && ctx.Err() == nil {
-			w.log.Error("unable to deliver the queue", "queue", w.name, "error", err)
-		}
+		w.runRound(ctx)
+	}
+}
+
+func (w *queueWorker) runRound(ctx context.Context) {
+	if err := w.round(ctx); err != nil && ctx.Err() == nil {
+		w.log.Error("unable to deliver the queue", "queue", w.name, "error", err)
 	}
 }
 
