@@ -48,33 +48,16 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// lockedBuffer keeps what a process writes while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // process is the binary running as the shell would start it, its log (stderr) kept.
 type process struct {
-	t      *testing.T
-	cmd    *exec.Cmd
-	log    *lockedBuffer
-	exited chan error
+	t         *testing.T
+	cmd       *exec.Cmd
+	log       *terminal
+	listening chan bool // true once it prints that it listens, false if it ends before
+	exited    chan error
 }
 
-// startProcess runs the binary on data folder dir with the flags given, and returns once it listens.
+// startProcess runs the binary on data folder dir with the flags given.
 func startProcess(t *testing.T, dir string, flags ...string) *process {
 	t.Helper()
 	if testing.Short() {
@@ -84,7 +67,7 @@ func startProcess(t *testing.T, dir string, flags ...string) *process {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &process{t: t, log: &lockedBuffer{}, exited: make(chan error, 1),
+	p := &process{t: t, log: &terminal{}, listening: make(chan bool, 2), exited: make(chan error, 1),
 		cmd: exec.Command(bin, append([]string{"--addr", "127.0.0.1:0", "--data", dir}, flags...)...)}
 	p.cmd.Env = []string{"KEYWARD_ADMIN_PASSWORD=a-long-enough-password"}
 	p.cmd.Stderr = p.log
@@ -95,24 +78,28 @@ func startProcess(t *testing.T, dir string, flags ...string) *process {
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	listening := make(chan bool, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
-			if strings.Contains(sc.Text(), "is listening on") {
-				listening <- true
+			if listening.MatchString(sc.Text()) {
+				p.listening <- true
 				break
 			}
 		}
 		io.Copy(io.Discard, stdout)
-		listening <- false
+		p.listening <- false
 		p.exited <- p.cmd.Wait()
 	}()
 	t.Cleanup(func() { p.cmd.Process.Kill() })
-	if !<-listening {
-		t.Fatalf("the binary did not start:\n%s", p.log)
-	}
 	return p
+}
+
+// waitListening returns once the process listens, and fails the test if it ends first.
+func (p *process) waitListening() {
+	p.t.Helper()
+	if !<-p.listening {
+		p.t.Fatalf("the binary did not start:\n%s", p.log)
+	}
 }
 
 // kill ends the process as kill -9 does: no shutdown, no last write.
@@ -200,6 +187,8 @@ func TestOutboxSurvivesKill9(t *testing.T) {
 		p := startProcess(t, dir, "--smtp-url", mail.URL())
 		select {
 		case <-held:
+		case err := <-p.exited:
+			t.Fatalf("the binary ended (%v) before message %d\n%s", err, k, p.log)
 		case <-time.After(60 * time.Second):
 			t.Fatalf("delivery never reached message %d; %d received\n%s", k, len(mail.Messages()), p.log)
 		}
@@ -208,6 +197,7 @@ func TestOutboxSurvivesKill9(t *testing.T) {
 	}
 
 	p := startProcess(t, dir, "--smtp-url", mail.URL())
+	p.waitListening()
 	received := map[string]int{} // per Message-ID
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		clear(received)
@@ -270,6 +260,7 @@ func TestLogModeWritesEachEmailOnOneLine(t *testing.T) {
 	dir := t.TempDir()
 	queueEmails(t, dir, testEmail(1, "one@example.test"), testEmail(2, "two@example.test"))
 	p := startProcess(t, dir)
+	p.waitListening()
 	logged := func() bool {
 		return strings.Contains(p.log.String(), "one@") && strings.Contains(p.log.String(), "two@")
 	}

@@ -93,8 +93,8 @@ func (s *Server) mailDomain() string {
 // wakeOutbox tells the delivery worker that emails were committed; it never blocks.
 func (s *Server) wakeOutbox() { s.outbox.Wake() }
 
-// startOutbox starts the delivery worker and tells when its first round has ended. Emails waiting
-// for a retry are made due first: a restart is when someone may have fixed what made them fail, and
+// startOutbox starts the delivery worker and tells when its first round is over. Emails waiting for
+// a retry are made due first: a restart is when someone may have fixed what made them fail, and
 // nobody should wait out a backoff for it.
 func (s *Server) startOutbox() <-chan struct{} {
 	if n, err := s.db.ResumeEmails(context.Background()); err != nil {

@@ -40,7 +40,7 @@ func (w *queueWorker) Wake() {
 }
 
 // start runs the worker until stop, with a first round at once for what is left from before; the
-// channel it returns is closed when that first round has ended.
+// channel it returns is closed when that first round ends.
 func (w *queueWorker) start() <-chan struct{} {
 	var ctx context.Context
 	ctx, w.cancel = context.WithCancel(context.Background())
@@ -52,7 +52,7 @@ func (w *queueWorker) start() <-chan struct{} {
 
 func (w *queueWorker) run(ctx context.Context, first chan struct{}) {
 	defer close(w.done)
-	w.deliver(ctx)
+	w.runRound(ctx)
 	close(first)
 	for {
 		select {
@@ -60,11 +60,11 @@ func (w *queueWorker) run(ctx context.Context, first chan struct{}) {
 			return
 		case <-w.wake:
 		}
-		w.deliver(ctx)
+		w.runRound(ctx)
 	}
 }
 
-func (w *queueWorker) deliver(ctx context.Context) {
+func (w *queueWorker) runRound(ctx context.Context) {
 	if err := w.round(ctx); err != nil && ctx.Err() == nil {
 		w.log.Error("unable to deliver the queue", "queue", w.name, "error", err)
 	}

@@ -191,11 +191,10 @@ func (s *Server) Listen(addr string) error {
 	s.runJob("overage alerts", s.overageSweep)
 	s.scheduler.Start()
 	s.startWebhooks()
-	firstRound := s.startOutbox()
-	// Wait for that first round, briefly: what it logs then comes before the caller's start-up
-	// banner instead of scrolling it away. A slow SMTP server only delays the banner.
+	// Wait for the outbox's first round, briefly: what it logs then comes before the caller's
+	// start-up banner instead of scrolling it away. A slow SMTP server only delays the banner.
 	select {
-	case <-firstRound:
+	case <-s.startOutbox():
 	case <-time.After(startupMailWait):
 	}
 	return nil
