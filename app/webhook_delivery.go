@@ -41,8 +41,13 @@ var webhookRetry = retry.Policy{First: 30 * time.Second, Max: time.Hour, GiveUp:
 type eventRenderer struct{ s *Server }
 
 func (r eventRenderer) License(l store.License) any { return r.s.apiLicenseJSON(l) }
-func (r eventRenderer) Invoice(inv store.Invoice) any {
-	return r.s.apiInvoiceOf(inv)
+func (r eventRenderer) Invoice(inv store.Invoice) any { return r.s.apiInvoiceOf(inv) }
+
+// Device is the device as the device API shows it, with its license_id (DESIGN §11).
+func (r eventRenderer) Device(d store.Device) any {
+	out := apiDevice(d)
+	out["license_id"] = d.LicenseID
+	return out
 }
 
 // wakeWebhooks tells the delivery worker that deliveries were committed; it never blocks.

@@ -567,3 +567,97 @@ func TestWebhooksPage(t *testing.T) {
 		t.Error("the menu offers Webhooks to a distributor member")
 	}
 }
+
+// TestWebhookDeviceEvents: activating a device sends device.activated (once: a device that
+// activates again while active is no news), deactivating it device.deactivated, each with the
+// device as the device API shows it and its license_id.
+func TestWebhookDeviceEvents(t *testing.T) {
+	w := newLicenseWorld(t, allowPrivate)
+	recv := newReceiver(t)
+	w.register(w.distToken, 0, recv.url(), "device.activated", "device.deactivated")
+	id, key := w.newLicense(map[string]any{"start_date": "2026-10-01"})
+	for range 2 {
+		if status, out := w.device(key, "/api/v1/activate", map[string]any{"fingerprint": "fp-1", "setup": "prod", "name": "Gateway"}); status != http.StatusOK {
+			t.Fatalf("activate: %d %v", status, out)
+		}
+	}
+	if status, out := w.device(key, "/api/v1/deactivate", map[string]any{"fingerprint": "fp-1"}); status != http.StatusNoContent {
+		t.Fatalf("deactivate: %d %v", status, out)
+	}
+	ds := recv.wait(2)
+	w.a.webhooksSettled()
+	if got := strings.Join(recv.events(), " "); got != "device.activated device.deactivated" {
+		t.Fatalf("events %s", got)
+	}
+	for i, active := range []bool{true, false} {
+		d := ds[i].Event.Data
+		if d["license_id"] != float64(id) || d["fingerprint"] != "fp-1" || d["name"] != "Gateway" || d["setup"] != "prod" || d["active"] != active {
+			t.Errorf("%s: %v", ds[i].Event.Event, d)
+		}
+	}
+}
+
+// TestWebhookInvoiceEvents: issuing an invoice sends invoice.issued, paying it in full
+// invoice.paid (a part payment nothing), and an issued invoice past its due date invoice.overdue,
+// once; each with the invoice as the API shows it.
+func TestWebhookInvoiceEvents(t *testing.T) {
+	w := newLicenseWorld(t, allowPrivate)
+	recv := newReceiver(t)
+	w.register(w.distToken, 0, recv.url(), "invoice.issued", "invoice.paid", "invoice.overdue")
+	paid := idOf(w.newDraft(nil))
+	late := idOf(w.newDraft(map[string]any{"due_date": "2026-11-05"}))
+	for _, id := range []int64{paid, late} {
+		w.mustAPI(w.distToken, http.MethodPost, fmt.Sprintf("/api/v1/invoices/%d/issue", id), http.StatusOK, nil)
+	}
+	w.mustAPI(w.distToken, http.MethodPost, fmt.Sprintf("/api/v1/invoices/%d/payments", paid), http.StatusCreated, map[string]any{"amount": "100.00"})
+	w.mustAPI(w.distToken, http.MethodPost, fmt.Sprintf("/api/v1/invoices/%d/payments", paid), http.StatusCreated, map[string]any{"amount": "200.00"})
+	recv.wait(3)
+	w.a.clock.Advance(4 * 24 * time.Hour) // 6 November: the second invoice is overdue
+	for range 2 {
+		if err := w.a.srv.markOverdueInvoices(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ds := recv.wait(4)
+	w.a.webhooksSettled()
+	if got := strings.Join(recv.events(), " "); got != "invoice.issued invoice.issued invoice.paid invoice.overdue" {
+		t.Fatalf("events %s", got)
+	}
+	shown := w.mustAPI(w.distToken, http.MethodGet, fmt.Sprintf("/api/v1/invoices/%d", paid), http.StatusOK, nil)
+	if !reflect.DeepEqual(ds[2].Event.Data, shown) {
+		t.Errorf("invoice.paid data:\n%v\nwant the invoice as the API shows it:\n%v", ds[2].Event.Data, shown)
+	}
+	if d := ds[3].Event.Data; d["id"] != float64(late) || d["overdue"] != true {
+		t.Errorf("invoice.overdue data: %v", d)
+	}
+}
+
+// TestWebhookLicenseExpiring: each step of the expiry ladder sends license.expiring once, naming
+// the step.
+func TestWebhookLicenseExpiring(t *testing.T) {
+	w := newLicenseWorld(t, allowPrivate)
+	recv := newReceiver(t)
+	w.register(w.distToken, 0, recv.url(), "license.expiring")
+	id, _ := w.newLicense(map[string]any{"start_date": "2025-12-01"}) // ends 2026-12-01: 29 days to go
+	for range 2 {
+		if err := w.a.srv.licenseLifecycle(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.a.clock.Advance(17 * 24 * time.Hour) // 2026-11-19: 12 days to go
+	if err := w.a.srv.licenseLifecycle(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	ds := recv.wait(2)
+	w.a.webhooksSettled()
+	var steps []string
+	for _, d := range recv.deliveries() {
+		if d.Event.Data["id"] != float64(id) || d.Event.Data["end_date"] != "2026-12-01" {
+			t.Errorf("license.expiring data %v", d.Event.Data)
+		}
+		steps = append(steps, fmt.Sprint(d.Event.Data["expiry_step"]))
+	}
+	if got := strings.Join(steps, " "); got != "30d 15d" || len(ds) != 2 {
+		t.Errorf("steps %s, want 30d 15d once each", got)
+	}
+}

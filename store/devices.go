@@ -102,6 +102,11 @@ func (db *DB) ActivateDevice(ctx context.Context, licenseID int64, a Activation,
 		if d, err = findDevice(ctx, tx, d.ID); err != nil {
 			return err
 		}
+		if !ac.Known {
+			if err := queueDeviceEvent(ctx, tx, "device.activated", d); err != nil {
+				return err
+			}
+		}
 		if l.Status == StatusPendingStart && !ac.Known && ac.ActiveDevices+1 >= l.StartThreshold {
 			old := l
 			l.Status, l.StartDate = StatusInUse, tx.now.Format(time.DateOnly)
@@ -153,9 +158,18 @@ func (db *DB) DeactivateDevice(ctx context.Context, licenseID int64, fingerprint
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrNotFound
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM seats WHERE license_id = ? AND device_id =
-			(SELECT id FROM devices WHERE license_id = ? AND fingerprint = ?)`, licenseID, licenseID, fingerprint)
-		return err
+		var id int64
+		if err := tx.QueryRowContext(ctx, `SELECT id FROM devices WHERE license_id = ? AND fingerprint = ?`, licenseID, fingerprint).Scan(&id); err != nil {
+			return err
+		}
+		if _, err = tx.ExecContext(ctx, `DELETE FROM seats WHERE license_id = ? AND device_id = ?`, licenseID, id); err != nil {
+			return err
+		}
+		d, err := findDevice(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		return queueDeviceEvent(ctx, tx, "device.deactivated", d)
 	})
 }
 

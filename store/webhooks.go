@@ -15,6 +15,7 @@ import (
 type EventRenderer interface {
 	License(License) any
 	Invoice(Invoice) any
+	Device(Device) any // with its license_id
 }
 
 // WebhookEndpoint is a URL of a distributor or of the vendor that receives the events it chose, of
@@ -230,6 +231,19 @@ func queueLicenseEvent(ctx context.Context, tx *Tx, event string, licenseID int6
 		}
 		return withFields(data, extra)
 	})
+	return err
+}
+
+// queueDeviceEvent queues an event about a device, of its license's organization.
+func queueDeviceEvent(ctx context.Context, tx *Tx, event string, d Device) error {
+	if tx.events == nil {
+		return nil
+	}
+	var orgID int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(organization_id, distributor_id) FROM licenses WHERE id = ?`, d.LicenseID).Scan(&orgID); err != nil {
+		return notFoundOr(err)
+	}
+	_, err := queueEvent(ctx, tx, event, orgID, func() (any, error) { return tx.events.Device(d), nil })
 	return err
 }
 
