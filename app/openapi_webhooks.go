@@ -9,13 +9,13 @@ func addWebhooksToOpenAPI(spec obj) {
 	schemas := spec["components"].(obj)["schemas"].(obj)
 	events := obj{"type": "string", "enum": webhook.Names()}
 	schemas["Webhook"] = props(nil, obj{"id": tInt, "organization_id": tInt, "url": tString, "events": arrayOf(events),
-		"secret": obj{"type": "string", "description": "Only in the answer that registers the endpoint: keep it, it is never shown again."},
+		"secret":      obj{"type": "string", "description": "Only in the answer that registers the endpoint: keep it, it is never shown again."},
 		"secret_hint": obj{"type": "string", "example": "…Q7XZ"}, "created_at": tDateTime,
 		"pending_deliveries": tInt, "failed_deliveries": tInt})
 	schemas["WebhookDelivery"] = props(nil, obj{"id": tInt, "event_id": obj{"type": "string", "example": "evt_…"},
 		"event": tString, "status": obj{"type": "string", "enum": []string{"pending", "delivered", "failed"}},
 		"http_status": obj{"type": "integer", "nullable": true, "description": "Of the last answer; null: no answer."},
-		"attempts": tInt, "created_at": tDateTime, "last_attempt_at": obj{"type": "string", "format": "date-time", "nullable": true},
+		"attempts":    tInt, "created_at": tDateTime, "last_attempt_at": obj{"type": "string", "format": "date-time", "nullable": true},
 		"next_attempt_at": obj{"type": "string", "format": "date-time", "nullable": true}, "delivered_at": obj{"type": "string", "format": "date-time", "nullable": true},
 		"error": tString})
 	id := idParameter()

@@ -40,7 +40,7 @@ var webhookRetry = retry.Policy{First: 30 * time.Second, Max: time.Hour, GiveUp:
 // eventRenderer shows the objects of webhook events as the management API does.
 type eventRenderer struct{ s *Server }
 
-func (r eventRenderer) License(l store.License) any { return r.s.apiLicenseJSON(l) }
+func (r eventRenderer) License(l store.License) any   { return r.s.apiLicenseJSON(l) }
 func (r eventRenderer) Invoice(inv store.Invoice) any { return r.s.apiInvoiceOf(inv) }
 
 // Device is the device as the device API shows it, with its license_id (DESIGN §11).
