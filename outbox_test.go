@@ -55,6 +55,7 @@ type process struct {
 	log       *terminal
 	listening chan bool // true once it prints that it listens, false if it ends before
 	exited    chan error
+	url       string // where it listens, from its banner; set before listening is told
 }
 
 // startProcess runs the binary on data folder dir with the flags given.
@@ -81,7 +82,8 @@ func startProcess(t *testing.T, dir string, flags ...string) *process {
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
-			if listening.MatchString(sc.Text()) {
+			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
+				p.url = m[1]
 				p.listening <- true
 				break
 			}
