@@ -5,7 +5,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"slices"
 	"strconv"
@@ -15,14 +17,32 @@ import (
 	"testing"
 	"time"
 
+	"keyward/app/webhook"
 	"keyward/store"
 )
 
 // BenchmarkUsageIngestHTTP sends usage reports of 10,000 samples (cores and memory) through
 // POST /api/v1/usage on a real server over loopback, two senders at a time, and reports the
 // samples stored a second and the process's resident memory (server and senders together).
-func BenchmarkUsageIngestHTTP(b *testing.B) {
+func BenchmarkUsageIngestHTTP(b *testing.B) { benchUsageIngest(b, false) }
+
+// BenchmarkUsageIngestHTTPWithWebhook is BenchmarkUsageIngestHTTP with a webhook endpoint of the
+// vendor registered for every event (a receiver on 127.0.0.1): the cost of queueing on ingestion.
+func BenchmarkUsageIngestHTTPWithWebhook(b *testing.B) { benchUsageIngest(b, true) }
+
+func benchUsageIngest(b *testing.B, withEndpoint bool) {
 	s, _, key := newBenchLicense(b)
+	if withEndpoint {
+		recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+		defer recv.Close()
+		s.webhookClient = webhook.Client(&webhook.Dialer{Resolver: net.DefaultResolver, AllowPrivate: true, Timeout: webhookTimeout}, webhookTimeout)
+		vendor, _ := s.db.FindVendor(context.Background())
+		e := store.WebhookEndpoint{OrgID: vendor.ID, URL: recv.URL, Events: webhook.Names(),
+			SecretEnc: s.seal("webhook-secret", []byte(webhook.NewSecret()), []byte("webhook-secret")), SecretHint: "bench"}
+		if err := s.db.CreateWebhookEndpoint(context.Background(), &e, maxEndpoints, store.AuditEntry{Action: "webhook.created"}); err != nil {
+			b.Fatal(err)
+		}
+	}
 	if err := s.Listen("127.0.0.1:0"); err != nil {
 		b.Fatal(err)
 	}
