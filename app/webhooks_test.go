@@ -512,12 +512,10 @@ func TestWebhooksPage(t *testing.T) {
 	b.status(b.get("/webhooks"), http.StatusOK)
 	b.assertContains("No endpoint yet", "A license is created", "An invoice becomes overdue", "A device is activated on a license")
 
-	// A private address is refused beside the field, the form keeps what was typed.
-	w.a.srv.cfg.WebhookAllowPrivate = false
-	resp := b.post("/webhooks", url.Values{"url": {recv.url()}, "events": {"license.created", "invoice.paid"}})
+	// A URL that cannot be an endpoint is refused beside the field; the form keeps what was typed.
+	resp := b.post("/webhooks", url.Values{"url": {"ftp://crm.example.com/in"}, "events": {"license.created", "invoice.paid"}})
 	b.status(resp, http.StatusBadRequest)
-	b.assertContains(`id="url-error"`, "loopback", recv.url(), `value="invoice.paid" checked`)
-	w.a.srv.cfg.WebhookAllowPrivate = true
+	b.assertContains(`id="url-error"`, "Only http:// and https:// URLs", "ftp://crm.example.com/in", `value="invoice.paid" checked`)
 	b.status(b.post("/webhooks", url.Values{"url": {recv.url()}}), http.StatusBadRequest)
 	b.assertContains(`id="events-error"`, "Choose at least one event")
 
