@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -69,21 +70,53 @@ func (m *appMetrics) jobRun(name string, err error) {
 	}
 }
 
-// answerCode is the Locals key of the error code an answer carried.
-const answerCode = "answer_code"
+// Locals keys: the error code an answer carried, and that no route matched the request.
+const (
+	answerCode = "answer_code"
+	noRoute    = "no_route"
+)
 
 // observeRequest counts an answered request. Routes are counted by their pattern
 // (/licenses/:id), never by their path, so that the series stay few whatever clients ask for.
 func (s *Server) observeRequest(c *fiber.Ctx, status int, took time.Duration) {
-	route := "unmatched"
-	if r := c.Route(); r != nil && r.Method != "USE" && !(status == http.StatusNotFound && r.Path == "/") {
+	route := ""
+	if r := c.Route(); r != nil && c.Locals(noRoute) == nil && s.routed[r.Method+" "+r.Path] {
 		route = r.Path
+	} else {
+		// A middleware answered before routing (no token: 401; a bad CSRF token: 403) or nothing
+		// matched (404): count it under the route the request was for, if any.
+		route = s.routeOf(c.Method(), c.Path())
 	}
 	s.metrics.requests.Inc(route, strconv.Itoa(status))
 	s.metrics.duration.Observe(took.Seconds(), route)
 	if isDeviceAPI(c.Path()) {
 		s.metrics.deviceAnswers.Inc(c.Path(), deviceAnswerCode(c, status))
 	}
+}
+
+// routeOf is the pattern of the registered route that method and path would reach, or "unmatched".
+func (s *Server) routeOf(method, path string) string {
+	segs := strings.Split(path, "/")
+	for _, r := range s.routeTable {
+		if r.Method != method && !(method == http.MethodHead && r.Method == http.MethodGet) {
+			continue
+		}
+		pattern := strings.Split(r.Path, "/")
+		if len(pattern) != len(segs) {
+			continue
+		}
+		match := true
+		for i, p := range pattern {
+			if p != segs[i] && (!strings.HasPrefix(p, ":") || segs[i] == "") {
+				match = false
+				break
+			}
+		}
+		if match {
+			return r.Path
+		}
+	}
+	return "unmatched"
 }
 
 // deviceAnswerCode is the code of a device API answer: the error's, validate's own, or OK.

@@ -63,6 +63,7 @@ func TestMetricsMoveWithTheWork(t *testing.T) {
 	}
 	w.api(w.admin, http.MethodGet, "/api/v1/licenses/999999", nil) // a 404, counted under the route's pattern
 	http.Get(a.url + "/no/such/page")
+	a.call("", http.MethodGet, "/api/v1/licenses/1", nil) // refused before routing: no token
 	var samples []testSample
 	for i := range 30 {
 		samples = append(samples, testSample{day(2, 1).Add(time.Duration(i) * 20 * time.Second).Format(time.RFC3339), "api",
@@ -86,6 +87,7 @@ func TestMetricsMoveWithTheWork(t *testing.T) {
 		`keyward_http_request_duration_seconds_count{route="/healthz"}`:                             3,
 		`keyward_http_requests_total{route="/api/v1/licenses/:id",status="404"}`:                    1,
 		`keyward_http_requests_total{route="unmatched",status="404"}`:                               1,
+		`keyward_http_requests_total{route="/api/v1/licenses/:id",status="401"}`:                    1,
 		`keyward_http_requests_total{route="/api/v1/usage",status="200"}`:                           2,
 		`keyward_usage_samples_total{result="accepted"}`:                                            30,
 		`keyward_usage_samples_total{result="duplicate"}`:                                           30,

@@ -68,6 +68,7 @@ type Server struct {
 	devices       *deviceCache
 
 	routeTable []routeEntry
+	routed     map[string]bool // "METHOD /pattern" of every route fiber serves, for the metrics
 	uploads    []uploadRoute // the only routes that take multipart bodies
 }
 
@@ -135,6 +136,10 @@ func New(cfg Config, db *store.DB, secret []byte, log *slog.Logger, clock clockw
 		return nil, err
 	}
 	s.routes()
+	s.routed = map[string]bool{}
+	for _, r := range s.fiber.GetRoutes(true) {
+		s.routed[r.Method+" "+r.Path] = true
+	}
 	return s, nil
 }
 
@@ -163,7 +168,7 @@ func (s *Server) routes() {
 	s.routeInvoices()
 	s.routeWebhooks()
 	s.routeOverage()
-	r.Use(func(*fiber.Ctx) error { return errNotFound })
+	r.Use(func(c *fiber.Ctx) error { c.Locals(noRoute, true); return errNotFound })
 }
 
 // Listen binds addr and serves in the background; the scheduler and the email worker start

@@ -133,7 +133,12 @@ func (s *Server) deliverWebhook(ctx context.Context, d store.WebhookDelivery, do
 	}
 	secret, err := s.unseal("webhook-secret", d.SecretEnc, []byte("webhook-secret"))
 	if err != nil {
-		return fmt.Errorf("unable to open the secret of webhook %d: %w", d.EndpointID, err)
+		// Sealed under another instance secret (a data folder restored without its instance.key):
+		// no delivery of this endpoint can be signed again, so none is tried again.
+		s.log.Error("unable to open the secret of a webhook endpoint", "endpoint_id", d.EndpointID, "error", err)
+		s.metrics.webhookFailed()
+		return s.db.MarkWebhookFailed(ctx, d.ID, 0, "not sent: the endpoint's secret cannot be read (instance.key changed): "+
+			"delete the endpoint and register it again", time.Time{})
 	}
 	status, err := s.post(ctx, d, string(secret))
 	switch {
