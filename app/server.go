@@ -69,7 +69,7 @@ type Server struct {
 
 	routeTable []routeEntry
 	routed     map[string]bool // "METHOD /pattern" of every route fiber serves, for the metrics
-	uploads    []uploadRoute // the only routes that take multipart bodies
+	uploads    []uploadRoute   // the only routes that take multipart bodies
 }
 
 // New builds a server over an open database; secret is the instance secret of the data folder.
