@@ -172,6 +172,9 @@ func (s *Server) sendEmails(emails []store.Email) (int, error) {
 		msg := simplemail.NewMSG().SetFrom(s.cfg.MailFrom).AddTo(e.To).SetSubject(e.Subject).
 			SetDate(e.CreatedAt.UTC().Format("2006-01-02 15:04:05 MST")).AddHeader("Message-ID", e.MessageID)
 		msg.SetBody(simplemail.TextPlain, e.Text).AddAlternative(simplemail.TextHTML, e.HTML)
+		if err := s.attachFiles(msg, e); err != nil {
+			return i, err
+		}
 		if err := msg.Send(client); err != nil {
 			return i, err
 		}

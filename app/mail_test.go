@@ -32,6 +32,13 @@ type mailServer struct {
 // receivedMail is one message as a person's mail client would show it.
 type receivedMail struct {
 	To, MessageID, Subject, Text, HTML string
+	Attachments                        []receivedFile
+}
+
+// receivedFile is an attached file of a received message.
+type receivedFile struct {
+	Name, ContentType string
+	Data              []byte
 }
 
 func newMailServer(t *testing.T) *mailServer {
@@ -144,28 +151,37 @@ func (s *mailSession) Data(r io.Reader) error {
 	if len(s.to) > 0 {
 		e.To = s.to[0]
 	}
-	mediaType, params, _ := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if strings.HasPrefix(mediaType, "multipart/") {
-		mr := multipart.NewReader(msg.Body, params["boundary"])
-		for {
-			p, err := mr.NextPart()
-			if err != nil {
-				break
-			}
-			body := decodePart(p.Header.Get("Content-Transfer-Encoding"), p)
-			if strings.HasPrefix(p.Header.Get("Content-Type"), "text/html") {
-				e.HTML = body
-			} else if strings.HasPrefix(p.Header.Get("Content-Type"), "text/plain") {
-				e.Text = body
-			}
-		}
-	} else {
-		e.Text = decodePart(msg.Header.Get("Content-Transfer-Encoding"), msg.Body)
-	}
+	readPart(&e, msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), "", msg.Body)
 	s.m.mu.Lock()
 	s.m.mail = append(s.m.mail, e)
 	s.m.mu.Unlock()
 	return nil
+}
+
+// readPart files one MIME part of a message into e: the text and HTML bodies, and attachments,
+// walking into nested multiparts (a message with files is multipart/mixed around the bodies).
+func readPart(e *receivedMail, contentType, encoding, disposition string, r io.Reader) {
+	mediaType, params, _ := mime.ParseMediaType(contentType)
+	if strings.HasPrefix(mediaType, "multipart/") {
+		mr := multipart.NewReader(r, params["boundary"])
+		for {
+			p, err := mr.NextPart()
+			if err != nil {
+				return
+			}
+			readPart(e, p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p.Header.Get("Content-Disposition"), p)
+		}
+	}
+	body := decodePart(encoding, r)
+	disp, dparams, _ := mime.ParseMediaType(disposition)
+	switch {
+	case disp == "attachment" || disp == "inline" && dparams["filename"] != "":
+		e.Attachments = append(e.Attachments, receivedFile{Name: dparams["filename"], ContentType: mediaType, Data: []byte(body)})
+	case mediaType == "text/html":
+		e.HTML = body
+	case mediaType == "text/plain" || mediaType == "":
+		e.Text = body
+	}
 }
 
 func decodePart(encoding string, r io.Reader) string {

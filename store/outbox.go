@@ -21,16 +21,28 @@ type Email struct {
 	SentAt        time.Time
 	FailedAt      time.Time // set when delivery was given up
 	LastError     string
+
+	Attachments []Attachment // written with the email; the sender loads them with EmailAttachments
 }
 
 // enqueueEmails adds emails to the outbox within tx, so they exist exactly when the action
 // that causes them is committed. Every store method whose action sends email takes them.
 func enqueueEmails(ctx context.Context, tx *Tx, emails []Email) error {
 	for _, e := range emails {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (message_id, to_addr, subject, text_body, html_body, template,
+		res, err := tx.ExecContext(ctx, `INSERT INTO outbox (message_id, to_addr, subject, text_body, html_body, template,
 			created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			e.MessageID, e.To, e.Subject, e.Text, e.HTML, e.Template, tx.now.Unix(), tx.now.Unix()); err != nil {
+			e.MessageID, e.To, e.Subject, e.Text, e.HTML, e.Template, tx.now.Unix(), tx.now.Unix())
+		if err != nil {
 			return err
+		}
+		if len(e.Attachments) > 0 {
+			id, err := res.LastInsertId()
+			if err != nil {
+				return err
+			}
+			if err := insertAttachments(ctx, tx, id, e.Attachments); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
