@@ -2,25 +2,69 @@ package app
 
 import (
 	"context"
+	"fmt"
 
 	simplemail "github.com/xhit/go-simple-mail/v2"
 
+	"keyward/app/billing"
 	"keyward/store"
 )
 
-// attachFiles adds an outbox email's files (an invoice's PDF) to the message being sent.
-// They are loaded here, one email at a time, so that the outbox's batches stay small.
-func (s *Server) attachFiles(msg *simplemail.Email, e store.Email) error {
-	atts := e.Attachments
-	if atts == nil {
-		var err error
-		// A local read of rows written with the email: the delivery's own context is not needed.
-		if atts, err = s.db.EmailAttachments(context.Background(), e.ID); err != nil {
-			return err
+// invoiceIssuedEmails are the emails an issued invoice sends to the client's owners. They are
+// written to the outbox in the transaction that issues the invoice, and each carries the PDF stored
+// with it (store.InvoiceChange sets Email.InvoicePDFID). doc.Invoice has its number and dates.
+func (s *Server) invoiceIssuedEmails(ctx context.Context, doc invoiceDoc) ([]store.Email, error) {
+	to, err := s.db.OrgOwnerEmails(ctx, doc.Client.ID)
+	if err != nil {
+		return nil, err
+	}
+	inv := doc.Invoice
+	emails := make([]store.Email, 0, len(to))
+	for _, addr := range to {
+		e, err := s.email(addr, "invoice-issued", invoiceMailData(inv, doc.Issuer.Name, doc.Client.Name))
+		if err != nil {
+			return nil, err
 		}
+		emails = append(emails, e)
 	}
-	for _, a := range atts {
-		msg.Attach(&simplemail.File{Name: a.Name, MimeType: a.MimeType, Data: a.Data})
+	return emails, nil
+}
+
+// invoiceMailData is what every email about an invoice shows: its number above all.
+func invoiceMailData(inv store.Invoice, issuer, client string) map[string]any {
+	money := func(minor int64) string {
+		return amountText(billing.Money{Minor: minor, Currency: billing.Currency(inv.Currency)})
 	}
+	return map[string]any{"Number": inv.Number, "Issuer": issuer, "Client": client, "Period": invoicePeriodText(inv),
+		"Total": money(inv.Total), "Due": money(max(0, inv.Total-inv.Paid)), "IssueDate": inv.IssueDate, "DueDate": inv.DueDate,
+		"URL": fmt.Sprintf("/invoices/%d", inv.ID)}
+}
+
+// attachFiles adds an outbox email's invoice PDF, if it carries one, to the message being sent.
+// It is loaded here, one email at a time, so that the outbox's batches stay small.
+func (s *Server) attachFiles(msg *simplemail.Email, e store.Email) error {
+	if e.InvoicePDFID == 0 {
+		return nil
+	}
+	// Local reads of rows written with the email: the delivery's own context is not needed.
+	ctx := context.Background()
+	pdf, err := s.db.InvoicePDFByID(ctx, e.InvoicePDFID)
+	if err != nil {
+		return fmt.Errorf("the PDF of outbox email %d: %w", e.ID, err)
+	}
+	inv, err := s.db.FindInvoice(ctx, pdf.InvoiceID)
+	if err != nil {
+		return fmt.Errorf("the invoice of outbox email %d: %w", e.ID, err)
+	}
+	msg.Attach(&simplemail.File{Name: invoiceFilename(inv), MimeType: "application/pdf", Data: pdf.Content})
 	return msg.Error
+}
+
+// invoiceFilename is the name an invoice's PDF is saved under: its number, which the issuer's
+// prefix keeps to letters, digits, - and _.
+func invoiceFilename(inv store.Invoice) string {
+	if inv.Number == "" {
+		return fmt.Sprintf("invoice-%d.pdf", inv.ID)
+	}
+	return inv.Number + ".pdf"
 }

@@ -2,33 +2,125 @@ package app
 
 import (
 	"bytes"
+	"context"
+	"strings"
 	"testing"
+	"time"
 
 	"keyward/store"
 )
 
-func TestOutboxSendsAttachments(t *testing.T) {
+// invoiceWorld is a distributor with a client, their people, and a way to write invoices the way
+// the portal does (s.createDraft, s.issueInvoice).
+type invoiceWorld struct {
+	a             *testApp
+	dist, client  store.Org
+	distOwner     store.User
+	owner, owner2 store.User
+	member        store.User
+	otherDist     store.Org
+	otherClient   store.Org
+	otherOwner    store.User
+	by            store.Actor
+	settingsSaved bool
+}
+
+func newInvoiceWorld(t *testing.T, options ...func(*Config)) *invoiceWorld {
+	t.Helper()
+	a := newTestApp(t, options...)
+	w := &invoiceWorld{a: a}
+	w.dist = a.createOrg(store.KindDistributor, "Northwind Distribution", 0)
+	w.client = a.createOrg(store.KindClient, "Contoso Hotels", w.dist.ID)
+	w.distOwner = a.createUser("dora@northwind.test", "Dora Distributor", w.dist, store.RoleOwner)
+	w.owner = a.createUser("carla@contoso.test", "Carla Client", w.client, store.RoleOwner)
+	w.owner2 = a.createUser("cid@contoso.test", "Cid Client", w.client, store.RoleOwner)
+	w.member = a.createUser("max@contoso.test", "Max Member", w.client, store.RoleMember)
+	w.otherDist = a.createOrg(store.KindDistributor, "Foreign Distribution", 0)
+	w.otherClient = a.createOrg(store.KindClient, "Foreign Client", w.otherDist.ID)
+	w.otherOwner = a.createUser("owner@foreign.test", "Foreign Owner", w.otherClient, store.RoleOwner)
+	w.by = store.Actor{UserID: w.distOwner.ID, Email: w.distOwner.Email}
+	settings := store.InvoiceSettings{OrgID: w.dist.ID, Prefix: "NW", PaymentTerms: 30, TaxRate: 1900, Currency: "EUR",
+		BankDetails: "IBAN FR76 3000 6000 0112 3456 7890 189", Footer: "Northwind Distribution SARL · RCS Paris 303 265 045"}
+	if err := a.db.SaveInvoiceSettings(t.Context(), &settings, store.AuditEntry{Action: "invoicing.settings"}); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// draft writes a manual draft for the client with lines of {description, quantity, unit price}.
+func (w *invoiceWorld) draft(lines ...[3]string) store.Invoice {
+	w.a.t.Helper()
+	in := draftInput{}
+	for _, l := range lines {
+		in.Lines = append(in.Lines, lineInput{Description: l[0], Quantity: l[1], UnitPrice: l[2]})
+	}
+	inv, err := w.a.srv.createDraft(context.Background(), w.client, in, w.by)
+	if err != nil {
+		w.a.t.Fatal(err)
+	}
+	return inv
+}
+
+// issued writes and issues a manual invoice of one line.
+func (w *invoiceWorld) issued(description, price string) store.Invoice {
+	w.a.t.Helper()
+	inv, err := w.a.srv.issueInvoice(context.Background(), w.draft([3]string{description, "1", price}).ID, w.by)
+	if err != nil {
+		w.a.t.Fatal(err)
+	}
+	return inv
+}
+
+func TestIssuedInvoiceEmailCarriesThePDF(t *testing.T) {
 	mail := newMailServer(t)
-	a := newTestApp(t, withSMTP(mail))
-	pdf := append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte{0, 1, 2, 0xff}, 300)...)
-	e, err := a.srv.email("carla@contoso.test", "test", map[string]any{})
+	w := newInvoiceWorld(t, withSMTP(mail))
+	inv := w.issued("Installation of the Berlin site", "1000.00")
+	if inv.Number != "NW-2026-0001" {
+		t.Fatalf("number %q, want NW-2026-0001", inv.Number)
+	}
+	stored, err := w.a.db.InvoicePDFs(t.Context(), inv.ID)
+	if err != nil || len(stored) != 1 {
+		t.Fatalf("stored PDFs %v, %v: want the one generated at issue", stored, err)
+	}
+	latest, err := w.a.db.InvoicePDF(t.Context(), inv.ID, stored[0].ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.Attachments = []store.Attachment{{Name: "INV-2026-0001.pdf", MimeType: "application/pdf", Data: pdf}}
-	if err := a.db.EnqueueEmails(t.Context(), e); err != nil {
-		t.Fatal(err)
+	for _, to := range []string{w.owner.Email, w.owner2.Email} {
+		e := mail.waitFor(to, inv.Number)
+		if !strings.Contains(e.Subject, "1,190.00 EUR") || !strings.Contains(e.Subject, "2026-12-02") {
+			t.Errorf("subject %q, want the total and the due date", e.Subject)
+		}
+		if got, want := e.link(t), "/invoices/"+itoa(inv.ID); got != want {
+			t.Errorf("link %q, want %q", got, want)
+		}
+		if !strings.Contains(e.HTML, inv.Number) {
+			t.Errorf("the HTML part does not name %s:\n%s", inv.Number, e.HTML)
+		}
+		if len(e.Attachments) != 1 {
+			t.Fatalf("attachments %+v, want the invoice PDF", e.Attachments)
+		}
+		f := e.Attachments[0]
+		if f.Name != inv.Number+".pdf" || f.ContentType != "application/pdf" || !bytes.Equal(f.Data, latest.Content) {
+			t.Errorf("attachment %q %q (%d bytes), want %s.pdf, the stored PDF byte for byte", f.Name, f.ContentType, len(f.Data), inv.Number)
+		}
+		text := pdfText(t, f.Data)
+		for _, want := range []string{inv.Number, "1,190.00 EUR", "2026-12-02", "Installation of the Berlin site", "Tax (19%)", "IBAN FR76"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("the attached PDF does not show %q:\n%s", want, text)
+			}
+		}
 	}
-	a.srv.wakeOutbox()
-	got := mail.waitFor("carla@contoso.test", e.Subject)
-	if got.Text == "" || got.HTML == "" {
-		t.Errorf("the text and HTML parts did not survive the attachment: text %q, html %q", got.Text, got.HTML)
+	// Members of the client are not sent invoices; owners are.
+	w.a.srv.wakeOutbox()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if due, _ := w.a.db.DueEmails(t.Context(), 1); len(due) == 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	if len(got.Attachments) != 1 {
-		t.Fatalf("attachments %+v, want the PDF", got.Attachments)
-	}
-	f := got.Attachments[0]
-	if f.Name != "INV-2026-0001.pdf" || f.ContentType != "application/pdf" || !bytes.Equal(f.Data, pdf) {
-		t.Errorf("attachment %q %q (%d bytes), want the PDF byte for byte", f.Name, f.ContentType, len(f.Data))
+	if got := mail.to(w.member.Email); len(got) != 0 {
+		t.Errorf("the client's member got %d emails, want none (owners only)", len(got))
 	}
 }

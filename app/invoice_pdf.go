@@ -3,17 +3,104 @@ package app
 import (
 	"bytes"
 	"compress/zlib"
+	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/signintech/gopdf"
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/goregular"
+
+	"keyward/app/billing"
+	"keyward/app/invoice"
+	"keyward/store"
 )
 
-// invoiceDoc is what an invoice's PDF shows, already in words: amounts with their currency,
+// invoicePDF renders an invoice's PDF at issue; the bytes are stored, so every download is the
+// same. It runs inside the transaction that issues the invoice: doc.Invoice has its number and dates.
+func (s *Server) invoicePDF(_ context.Context, doc invoiceDoc) ([]byte, error) {
+	return renderInvoicePDF(invoiceLayoutOf(doc))
+}
+
+// invoiceLayoutOf puts an invoice in the words its PDF shows.
+func invoiceLayoutOf(doc invoiceDoc) invoiceLayout {
+	inv := doc.Invoice
+	money := func(minor int64) string {
+		return amountText(billing.Money{Minor: minor, Currency: billing.Currency(inv.Currency)})
+	}
+	d := invoiceLayout{Number: inv.Number, IssueDate: inv.IssueDate, DueDate: inv.DueDate, Currency: inv.Currency,
+		Period:   invoicePeriodText(inv),
+		Issuer:   docParty{Name: doc.Issuer.Name, Lines: partyLines(doc.Issuer, true)},
+		Client:   docParty{Name: doc.Client.Name, Lines: partyLines(doc.Client, false)},
+		Subtotal: money(inv.Subtotal), TaxLabel: "Tax (" + formatTaxRate(inv.TaxRate) + "%)", Tax: money(inv.Tax), Total: money(inv.Total),
+		Notes: inv.Notes, BankDetails: doc.Settings.BankDetails, Footer: doc.Settings.Footer,
+		PaymentNote: fmt.Sprintf("Please pay %s by %s, quoting %s.", money(inv.Total), inv.DueDate, inv.Number),
+		UsageTitle:  "Extra cores per month",
+		UsageExplanation: "Extra core-days: for each day, the billed cores beyond the prepaid ones, summed over the month. " +
+			"Each month's amount is the extra cost of that month's estimate."}
+	if strings.TrimSpace(d.Footer) == "" {
+		d.Footer = doc.Issuer.Name
+	}
+	if l := doc.License; l.ID != 0 {
+		d.Reference = fmt.Sprintf("License %d · %s", l.ID, l.ProductName)
+		if l.Location != "" {
+			d.Reference += " · " + l.Location
+		}
+	}
+	for _, l := range inv.Lines {
+		d.Lines = append(d.Lines, docLine{Description: l.Description, Quantity: formatQuantity(l.Quantity),
+			UnitPrice: money(l.UnitPrice), Amount: money(l.Amount)})
+		if inv.Kind == invoice.KindUsage && l.Month != "" {
+			m, err := billing.ParseMonth(l.Month)
+			month := l.Month
+			if err == nil {
+				month = fmt.Sprintf("%s %d", m.Month, m.Year)
+			}
+			d.Usage = append(d.Usage, docUsage{Month: month, CoreDays: strconv.FormatInt(l.ExtraCoreDays, 10), Amount: money(l.Amount)})
+		}
+	}
+	return d
+}
+
+// partyLines are the lines under an organization's name: address, tax ID and, for the issuer,
+// how to reach it.
+func partyLines(o store.Org, contact bool) []string {
+	var lines []string
+	if o.Address != "" {
+		lines = append(lines, o.Address)
+	}
+	if place := strings.TrimSpace(strings.TrimSpace(o.Zip+" "+o.City) + ", " + o.Country); strings.Trim(place, ", ") != "" {
+		lines = append(lines, strings.Trim(place, ", "))
+	}
+	if o.TaxID != "" {
+		lines = append(lines, "Tax ID "+o.TaxID)
+	}
+	if contact {
+		var c []string
+		for _, v := range []string{o.Email, o.Phone} {
+			if v != "" {
+				c = append(c, v)
+			}
+		}
+		if len(c) > 0 {
+			lines = append(lines, strings.Join(c, " · "))
+		}
+	}
+	return lines
+}
+
+// invoicePeriodText is the period an invoice covers, in words ("November 2026"), or "".
+func invoicePeriodText(inv store.Invoice) string {
+	from, err1 := billing.ParseDate(inv.PeriodFrom)
+	to, err2 := billing.ParseDate(inv.PeriodTo)
+	if err1 != nil || err2 != nil {
+		return ""
+	}
+	return invoice.DescribePeriod(from, to)
+}
+
+// invoiceLayout is what an invoice's PDF shows, already in words: amounts with their currency,
 // dates in the portal's one format. The layout below knows nothing of the store.
-type invoiceDoc struct {
+type invoiceLayout struct {
 	Number                       string
 	IssueDate, DueDate, Period   string // Period is "" for a manual invoice without one
 	Issuer, Client               docParty
@@ -193,21 +280,16 @@ func (w *pdfWriter) heading(title string) error {
 
 // renderInvoicePDF lays an invoice out on A4 pages. The same document gives the same bytes:
 // the PDF carries no creation time, so a re-rendered invoice can be compared with its stored copy.
-func renderInvoicePDF(d invoiceDoc) ([]byte, error) {
-	pdf := &gopdf.GoPdf{}
-	pdf.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4})
+func renderInvoicePDF(d invoiceLayout) ([]byte, error) {
+	pdf, err := newPDF("Invoice " + d.Number)
+	if err != nil {
+		return nil, err
+	}
 	// The fastest compression: an invoice is a few kilobytes more, and renders in half the time.
 	pdf.SetCompressLevel(zlib.BestSpeed)
-	if err := pdf.AddTTFFontData("regular", goregular.TTF); err != nil {
-		return nil, err
-	}
-	if err := pdf.AddTTFFontData("bold", gobold.TTF); err != nil {
-		return nil, err
-	}
 	pdf.SetInfo(gopdf.PdfInfo{Title: "Invoice " + d.Number, Subject: "Invoice " + d.Number, Author: d.Issuer.Name, Creator: "Keyward"})
-	pdf.AddPage()
 	w := &pdfWriter{pdf: pdf, y: pdfTop}
-	steps := []func(*pdfWriter, invoiceDoc) error{pdfHeader, pdfParties, pdfLines, pdfTotals, pdfUsage, pdfPayment, pdfNotes}
+	steps := []func(*pdfWriter, invoiceLayout) error{pdfHeader, pdfParties, pdfLines, pdfTotals, pdfUsage, pdfPayment, pdfNotes}
 	for _, step := range steps {
 		if err := step(w, d); err != nil {
 			return nil, err
@@ -224,7 +306,7 @@ func renderInvoicePDF(d invoiceDoc) ([]byte, error) {
 }
 
 // pdfHeader: the issuer on the left, the title and the invoice's facts on the right.
-func pdfHeader(w *pdfWriter, d invoiceDoc) error {
+func pdfHeader(w *pdfWriter, d invoiceLayout) error {
 	top := w.y
 	if err := w.font("bold", 16, pdfInk); err != nil {
 		return err
@@ -283,7 +365,7 @@ func pdfHeader(w *pdfWriter, d invoiceDoc) error {
 }
 
 // pdfParties: who is billed, and what for.
-func pdfParties(w *pdfWriter, d invoiceDoc) error {
+func pdfParties(w *pdfWriter, d invoiceLayout) error {
 	top := w.y
 	if err := w.heading("Bill to"); err != nil {
 		return err
@@ -324,7 +406,7 @@ func pdfParties(w *pdfWriter, d invoiceDoc) error {
 }
 
 // pdfLines: the lines table, its header repeated on every page it runs over.
-func pdfLines(w *pdfWriter, d invoiceDoc) error {
+func pdfLines(w *pdfWriter, d invoiceLayout) error {
 	header := func() error {
 		w.band(w.y, 20, pdfShade)
 		if err := w.font("bold", 9, pdfInk); err != nil {
@@ -393,7 +475,7 @@ func pdfLines(w *pdfWriter, d invoiceDoc) error {
 }
 
 // pdfTotals: subtotal, tax and the total, right-aligned under the amounts.
-func pdfTotals(w *pdfWriter, d invoiceDoc) error {
+func pdfTotals(w *pdfWriter, d invoiceLayout) error {
 	if err := w.need(70); err != nil {
 		return err
 	}
@@ -430,7 +512,7 @@ func pdfTotals(w *pdfWriter, d invoiceDoc) error {
 }
 
 // pdfUsage: for a usage invoice, the extra core-days behind each month's amount.
-func pdfUsage(w *pdfWriter, d invoiceDoc) error {
+func pdfUsage(w *pdfWriter, d invoiceLayout) error {
 	if len(d.Usage) == 0 {
 		return nil
 	}
@@ -481,7 +563,7 @@ func pdfUsage(w *pdfWriter, d invoiceDoc) error {
 }
 
 // pdfPayment: what to pay by when, and where to; kept on one page with its heading.
-func pdfPayment(w *pdfWriter, d invoiceDoc) error {
+func pdfPayment(w *pdfWriter, d invoiceLayout) error {
 	text := d.PaymentNote
 	if bank := strings.TrimSpace(d.BankDetails); bank != "" {
 		text += "\n" + bank
@@ -490,7 +572,7 @@ func pdfPayment(w *pdfWriter, d invoiceDoc) error {
 }
 
 // pdfNotes: the invoice's free-text notes, if any.
-func pdfNotes(w *pdfWriter, d invoiceDoc) error {
+func pdfNotes(w *pdfWriter, d invoiceLayout) error {
 	if strings.TrimSpace(d.Notes) == "" {
 		return nil
 	}
@@ -533,7 +615,7 @@ func (w *pdfWriter) section(title, text string) error {
 
 // pdfFooters writes the issuer's footer and the page count at the foot of every page, once
 // the number of pages is known.
-func pdfFooters(w *pdfWriter, d invoiceDoc) error {
+func pdfFooters(w *pdfWriter, d invoiceLayout) error {
 	pages := w.pdf.GetNumberOfPages()
 	for p := 1; p <= pages; p++ {
 		if err := w.pdf.SetPage(p); err != nil {

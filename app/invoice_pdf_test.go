@@ -10,8 +10,8 @@ import (
 )
 
 // sampleInvoiceDoc is a usage invoice with every block of the layout filled.
-func sampleInvoiceDoc(lines int) invoiceDoc {
-	d := invoiceDoc{Number: "INV-2026-0007", IssueDate: "2026-11-02", DueDate: "2026-12-02", Period: "2026-05-01 – 2026-10-31",
+func sampleInvoiceDoc(lines int) invoiceLayout {
+	d := invoiceLayout{Number: "INV-2026-0007", IssueDate: "2026-11-02", DueDate: "2026-12-02", Period: "2026-05-01 – 2026-10-31",
 		Issuer:    docParty{Name: "Northwind Distribution", Lines: []string{"12 rue de la Paix, 75002 Paris, FR", "Tax ID FR40303265045", "office@northwind.example · +33 1 44 55 66 77"}},
 		Client:    docParty{Name: "Contoso Hotels", Lines: []string{"Unter den Linden 5", "10117 Berlin, DE", "Tax ID DE123456789"}},
 		Reference: "License 12 · Octopus Hospitality · BER-MITTE", Currency: "EUR",
