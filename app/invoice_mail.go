@@ -2,11 +2,13 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	simplemail "github.com/xhit/go-simple-mail/v2"
 
 	"keyward/app/billing"
+	"keyward/app/invoice"
 	"keyward/store"
 )
 
@@ -67,4 +69,62 @@ func invoiceFilename(inv store.Invoice) string {
 		return fmt.Sprintf("invoice-%d.pdf", inv.ID)
 	}
 	return inv.Number + ".pdf"
+}
+
+// invoiceReminders is the daily job of overdue reminders: each overdue invoice owed one today
+// (invoice.ReminderDue) emails the client's owners, and the reminder is recorded with its emails, so
+// a second run the same day sends nothing.
+func (s *Server) invoiceReminders(ctx context.Context) error {
+	today := s.today()
+	candidates, err := s.db.OverdueInvoices(ctx, today.String(), invoice.MaxReminders)
+	if err != nil {
+		return err
+	}
+	sent := false
+	for _, c := range candidates {
+		nth, ok := invoice.ReminderDue(parseDay(c.DueDate), c.Sent, parseDay(c.LastSent), today)
+		if !ok {
+			continue
+		}
+		done, err := s.remind(ctx, c.InvoiceID, nth, today)
+		if err != nil {
+			return err
+		}
+		sent = sent || done
+	}
+	if sent {
+		s.wakeOutbox()
+	}
+	return nil
+}
+
+// remind sends the nth reminder of an invoice, unless it is no longer overdue, its client has no
+// owner to tell, or another run sent it.
+func (s *Server) remind(ctx context.Context, invoiceID int64, nth int, today billing.Date) (bool, error) {
+	inv, err := s.db.FindInvoice(ctx, invoiceID)
+	if err != nil {
+		return false, err
+	}
+	if !invoiceStateOf(inv, today).Overdue {
+		return false, nil
+	}
+	to, err := s.db.OrgOwnerEmails(ctx, inv.OrgID)
+	if err != nil || len(to) == 0 {
+		return false, err
+	}
+	data := invoiceMailData(inv, inv.IssuerName, inv.OrgName)
+	data["Nth"] = nth
+	emails := make([]store.Email, 0, len(to))
+	for _, addr := range to {
+		e, err := s.email(addr, "invoice-reminder", data)
+		if err != nil {
+			return false, err
+		}
+		emails = append(emails, e)
+	}
+	err = s.db.RecordInvoiceReminder(ctx, store.InvoiceReminder{InvoiceID: inv.ID, Nth: nth, SentOn: today.String(), Recipients: to}, emails)
+	if errors.Is(err, store.ErrConflict) {
+		return false, nil
+	}
+	return err == nil, err
 }

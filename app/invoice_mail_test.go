@@ -124,3 +124,88 @@ func TestIssuedInvoiceEmailCarriesThePDF(t *testing.T) {
 		t.Errorf("the client's member got %d emails, want none (owners only)", len(got))
 	}
 }
+
+// TestOverdueReminders walks three invoices through two and a half months, running the daily job
+// twice a day: an unpaid one is reminded the day after its due date and every 7 days after, three
+// times in all; one paid after its first reminder hears no more; one paid in time hears nothing.
+func TestOverdueReminders(t *testing.T) {
+	mail := newMailServer(t)
+	w := newInvoiceWorld(t, withSMTP(mail))
+	ctx := context.Background()
+	unpaid := w.issued("Installation", "1000.00") // 1,190.00 EUR due 2026-12-02
+	if _, err := w.a.srv.recordPayment(ctx, unpaid.ID, paymentInput{Amount: "190.00", Method: "transfer"}, w.by); err != nil {
+		t.Fatal(err)
+	}
+	late := w.issued("Training", "100.00")
+	onTime := w.issued("Support", "50.00")
+	sentOn := map[int64][]string{}
+	for day := 0; day < 75; day++ {
+		today := civilDay(w.a.clock.Now())
+		if today == "2026-12-01" {
+			if _, err := w.a.srv.recordPayment(ctx, onTime.ID, paymentInput{Amount: "59.50"}, w.by); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if today == "2026-12-05" {
+			if _, err := w.a.srv.recordPayment(ctx, late.ID, paymentInput{Amount: "119.00"}, w.by); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for range 2 {
+			if err := w.a.srv.invoiceReminders(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w.a.clock.Advance(24 * time.Hour)
+	}
+	for _, inv := range []store.Invoice{unpaid, late, onTime} {
+		rs, err := w.a.db.InvoiceReminders(ctx, inv.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			sentOn[inv.ID] = append(sentOn[inv.ID], r.SentOn)
+			if strings.Join(r.Recipients, ",") != w.owner2.Email+","+w.owner.Email && strings.Join(r.Recipients, ",") != w.owner.Email+","+w.owner2.Email {
+				t.Errorf("reminder %d of %s went to %v, want the client's two owners", r.Nth, inv.Number, r.Recipients)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		inv  store.Invoice
+		want string
+	}{{unpaid, "2026-12-03 2026-12-10 2026-12-17"}, {late, "2026-12-03"}, {onTime, ""}} {
+		if got := strings.Join(sentOn[tc.inv.ID], " "); got != tc.want {
+			t.Errorf("%s reminded on %q, want %q", tc.inv.Number, got, tc.want)
+		}
+	}
+	// Every reminder reached both owners once, named its invoice and what is still due.
+	for _, to := range []string{w.owner.Email, w.owner2.Email} {
+		e := mail.waitFor(to, "Final reminder: invoice "+unpaid.Number)
+		if !strings.Contains(e.Subject, "1,000.00 EUR due since 2026-12-02") {
+			t.Errorf("subject %q, want the amount still due and the due date", e.Subject)
+		}
+		if !strings.Contains(e.Text, "1,000.00 EUR of its 1,190.00 EUR is still unpaid") || !strings.Contains(e.Text, "last reminder") {
+			t.Errorf("text of the final reminder:\n%s", e.Text)
+		}
+		if got, want := e.link(t), "/invoices/"+itoa(unpaid.ID); got != want {
+			t.Errorf("link %q, want %q", got, want)
+		}
+		mail.waitFor(to, "Reminder: invoice "+late.Number)
+	}
+	count := map[string]int{}
+	for _, e := range mail.received() {
+		if strings.Contains(e.Subject, "eminder") {
+			count[e.To+" "+e.Subject]++
+		}
+	}
+	total := 0
+	for k, n := range count {
+		total += n
+		if n != 1 {
+			t.Errorf("%q received %d times", k, n)
+		}
+	}
+	if total != 8 { // (3 + 1) reminders × 2 owners
+		t.Errorf("%d reminders delivered, want 8: %v", total, count)
+	}
+}
