@@ -17,6 +17,7 @@ package app
 // a status that forbids the action is 409.
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -505,15 +506,16 @@ const maxInvoicePDF = 10 << 20
 var errPDFTooLarge = &Error{Status: http.StatusRequestEntityTooLarge, Code: "TOO_LARGE",
 	Message: "An invoice PDF is at most 10 MiB."}
 
-// uploadInvoicePDF stores the issuer's own PDF of an issued invoice as its newest version.
-func (s *Server) uploadInvoicePDF(ctx context.Context, id int64, content []byte, filename string, by store.Actor) (store.Invoice, error) {
+// uploadInvoicePDF stores the issuer's own PDF of an issued invoice as its newest version; field
+// names the input that carried it (the form's file field, the API's body) in a refusal.
+func (s *Server) uploadInvoicePDF(ctx context.Context, id int64, field string, content []byte, filename string, by store.Actor) (store.Invoice, error) {
 	switch {
 	case len(content) > maxInvoicePDF:
 		return store.Invoice{}, errPDFTooLarge
 	case len(content) == 0:
-		return store.Invoice{}, badInput("file", "Choose a PDF file.")
-	case !strings.HasPrefix(string(content[:min(len(content), 5)]), "%PDF-"):
-		return store.Invoice{}, badInput("file", "This is not a PDF: a PDF file starts with %%PDF-.")
+		return store.Invoice{}, badInput(field, "Choose a PDF file.")
+	case !bytes.HasPrefix(content, []byte("%PDF-")):
+		return store.Invoice{}, badInput(field, "This is not a PDF: a PDF file starts with %%PDF-.")
 	}
 	filename = strings.TrimSpace(filename)
 	if utf8.RuneCountInString(filename) > 200 || strings.ContainsFunc(filename, isControlRune) {

@@ -191,46 +191,23 @@ func findInvoice(ctx context.Context, tx *Tx, id int64) (Invoice, error) {
 	if err := scanInvoice(tx.QueryRowContext(ctx, invoiceSelect+` WHERE i.id = ?`, id), &inv); err != nil {
 		return inv, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT description, quantity, unit_price, amount, month, extra_core_days
-		FROM invoice_lines WHERE invoice_id = ? ORDER BY position`, id)
-	if err != nil {
-		return inv, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var l InvoiceLine
-		if err := rows.Scan(&l.Description, &l.Quantity, &l.UnitPrice, &l.Amount, &l.Month, &l.ExtraCoreDays); err != nil {
-			return inv, err
-		}
-		inv.Lines = append(inv.Lines, l)
-	}
-	if err := rows.Err(); err != nil {
-		return inv, err
-	}
-	inv.Payments, err = findPayments(ctx, tx, id)
-	return inv, err
+	one := []Invoice{inv}
+	err := loadDetails(ctx, tx, one)
+	return one[0], err
 }
 
-func findPayments(ctx context.Context, tx *Tx, invoiceID int64) ([]Payment, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, invoice_id, amount, date, method, reference, from_credit,
-		coalesce(created_by, 0), created_at, reversed_at, coalesce(reversed_by, 0)
-		FROM invoice_payments WHERE invoice_id = ? ORDER BY id`, invoiceID)
-	if err != nil {
-		return nil, err
+const paymentSelect = `SELECT id, invoice_id, amount, date, method, reference, from_credit,
+	coalesce(created_by, 0), created_at, reversed_at, coalesce(reversed_by, 0) FROM invoice_payments`
+
+func scanPayment(row interface{ Scan(...any) error }) (Payment, error) {
+	var p Payment
+	var created, reversed sql.NullInt64
+	if err := row.Scan(&p.ID, &p.InvoiceID, &p.Amount, &p.Date, &p.Method, &p.Reference, &p.FromCredit,
+		&p.CreatedBy, &created, &reversed, &p.ReversedBy); err != nil {
+		return p, err
 	}
-	defer rows.Close()
-	var ps []Payment
-	for rows.Next() {
-		var p Payment
-		var created, reversed sql.NullInt64
-		if err := rows.Scan(&p.ID, &p.InvoiceID, &p.Amount, &p.Date, &p.Method, &p.Reference, &p.FromCredit,
-			&p.CreatedBy, &created, &reversed, &p.ReversedBy); err != nil {
-			return nil, err
-		}
-		p.CreatedAt, p.ReversedAt = fromUnix(created), fromUnix(reversed)
-		ps = append(ps, p)
-	}
-	return ps, rows.Err()
+	p.CreatedAt, p.ReversedAt = fromUnix(created), fromUnix(reversed)
+	return p, nil
 }
 
 // CreateInvoice stores a new draft with its lines (its status is set to draft) and an audit entry.
@@ -302,6 +279,7 @@ type InvoiceFilter struct {
 	Today     string // for the overdue filter
 	Limit     int
 	Offset    int
+	WithLines bool // load each invoice's lines and payments too
 }
 
 // Invoices lists a page of invoices, newest first, and how many match in all; lines and payments
@@ -371,9 +349,55 @@ func (db *DB) Invoices(ctx context.Context, f InvoiceFilter) ([]Invoice, int, er
 			}
 			out = append(out, inv)
 		}
-		return rows.Err()
+		if err := rows.Err(); err != nil || !f.WithLines {
+			return err
+		}
+		return loadDetails(ctx, tx, out)
 	})
 	return out, total, err
+}
+
+// loadDetails fills the lines and payments of a page of invoices in two queries.
+func loadDetails(ctx context.Context, tx *Tx, invs []Invoice) error {
+	if len(invs) == 0 {
+		return nil
+	}
+	at := make(map[int64]*Invoice, len(invs))
+	idList := make([]int64, len(invs))
+	for i := range invs {
+		at[invs[i].ID], idList[i] = &invs[i], invs[i].ID
+	}
+	in := `(` + placeholders(len(idList)) + `)`
+	rows, err := tx.QueryContext(ctx, `SELECT invoice_id, description, quantity, unit_price, amount, month, extra_core_days
+		FROM invoice_lines WHERE invoice_id IN `+in+` ORDER BY invoice_id, position`, ids(idList)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var l InvoiceLine
+		if err := rows.Scan(&id, &l.Description, &l.Quantity, &l.UnitPrice, &l.Amount, &l.Month, &l.ExtraCoreDays); err != nil {
+			return err
+		}
+		at[id].Lines = append(at[id].Lines, l)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	prows, err := tx.QueryContext(ctx, paymentSelect+` WHERE invoice_id IN `+in+` ORDER BY id`, ids(idList)...)
+	if err != nil {
+		return err
+	}
+	defer prows.Close()
+	for prows.Next() {
+		p, err := scanPayment(prows)
+		if err != nil {
+			return err
+		}
+		at[p.InvoiceID].Payments = append(at[p.InvoiceID].Payments, p)
+	}
+	return prows.Err()
 }
 
 // InvoicePDF is a PDF version of an issued invoice.
