@@ -409,6 +409,11 @@ func (s *Server) visibleClients(c *fiber.Ctx) ([]store.Org, error) {
 
 // manageableClients are the clients whose licenses the user manages.
 func (s *Server) manageableClients(c *fiber.Ctx) ([]store.Org, error) {
+	return s.clientsAllowed(c, ActionManageLicenses)
+}
+
+// clientsAllowed are the clients on which the user may do action.
+func (s *Server) clientsAllowed(c *fiber.Ctx, action Action) ([]store.Org, error) {
 	a, err := s.accessOf(c)
 	if err != nil {
 		return nil, err
@@ -416,7 +421,7 @@ func (s *Server) manageableClients(c *fiber.Ctx) ([]store.Org, error) {
 	orgs, err := s.visibleClients(c)
 	var out []store.Org
 	for _, o := range orgs {
-		if a.authorize(ActionManageLicenses, o) == nil {
+		if a.authorize(action, o) == nil {
 			out = append(out, o)
 		}
 	}

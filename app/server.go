@@ -136,6 +136,7 @@ func (s *Server) routes() {
 	s.routeAdmin()
 	s.routeUsage()
 	s.routeInvoices()
+	s.routeInvoicePages()
 	r.Use(func(*fiber.Ctx) error { return errNotFound })
 }
 
