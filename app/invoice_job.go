@@ -11,6 +11,11 @@ import (
 	"keyward/store"
 )
 
+// lateUsageDays is how long after a usage period ends the job keeps looking at it while it has
+// nothing to invoice: setups that were offline report their samples late, and a period marked
+// done is never drafted again by the job (only on request).
+const lateUsageDays = 7
+
 // generationBatch is how many periods the daily job writes per transaction: few enough that
 // requests never wait long for the writer, many enough that commits do not dominate.
 const generationBatch = 250
@@ -65,7 +70,12 @@ func (s *Server) generateInvoices(ctx context.Context) error {
 			failed = append(failed, fmt.Errorf("license %d: %w", l.ID, err))
 			continue
 		}
-		batch = append(batch, gens...)
+		for _, g := range gens {
+			if g.Invoice == nil && g.Kind == invoice.KindUsage && today.Before(parseDay(g.PeriodTo).AddDays(lateUsageDays)) {
+				continue // not done yet: late samples may still come
+			}
+			batch = append(batch, g.Generation)
+		}
 		if len(batch) >= generationBatch {
 			if err := flush(); err != nil {
 				return err
@@ -96,20 +106,27 @@ func duePeriods(l store.License, today billing.Date) []invoice.Period {
 		invoice.DuePrepaidPeriods(l.Terms.PaymentPeriod, start, end, created, today)...)
 }
 
-// periodDrafts prices the periods of a license: a generation each, with its draft or nil when the
-// period has nothing to invoice.
-func (s *Server) periodDrafts(ctx context.Context, l store.License, periods []invoice.Period, st store.InvoiceSettings) ([]store.Generation, error) {
+// periodGeneration is a period priced: its generation (with its draft, or nil when it has nothing
+// to invoice) and its last day.
+type periodGeneration struct {
+	store.Generation
+	PeriodTo string
+}
+
+// periodDrafts prices the periods of a license.
+func (s *Server) periodDrafts(ctx context.Context, l store.License, periods []invoice.Period, st store.InvoiceSettings) ([]periodGeneration, error) {
 	contract, err := s.contractOf(ctx, l)
 	if err != nil {
 		return nil, err
 	}
-	gens := make([]store.Generation, 0, len(periods))
+	gens := make([]periodGeneration, 0, len(periods))
 	for _, p := range periods {
 		inv, err := s.periodDraft(ctx, l, contract, p, st)
 		if err != nil {
 			return nil, err
 		}
-		gens = append(gens, store.Generation{GenerationKey: store.GenerationKey{LicenseID: l.ID, Kind: p.Kind, PeriodKey: p.Key}, Invoice: inv})
+		gens = append(gens, periodGeneration{store.Generation{GenerationKey: store.GenerationKey{LicenseID: l.ID, Kind: p.Kind,
+			PeriodKey: p.Key}, Invoice: inv}, p.To.String()})
 	}
 	return gens, nil
 }

@@ -106,6 +106,9 @@ func New(cfg Config, db *store.DB, secret []byte, log *slog.Logger, clock clockw
 		IdleTimeout:           2 * time.Minute,
 		CaseSensitive:         true,                 // "/API/…" must not reach the API routes with the portal's cookie
 		BodyLimit:             maxUsageBody + 1<<20, // usage reports; gzipped ones are bounded again once unpacked
+		// fasthttp would otherwise parse every multipart body while reading it, before any middleware:
+		// refuseUnboundedBodies must see it first, and only upload routes parse theirs (c.FormFile).
+		DisablePreParseMultipartForm: true,
 	})
 	if s.scheduler, err = s.newScheduler(); err != nil {
 		return nil, err
@@ -141,7 +144,8 @@ func (s *Server) routes() {
 }
 
 // Listen binds addr and serves in the background; the scheduler and the email worker start
-// with it, and the worker looks at once for emails left from before a stop.
+// with it, and the worker looks at once for emails left from before a stop. It returns after
+// that first look, or after startupMailWait.
 func (s *Server) Listen(addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -159,10 +163,25 @@ func (s *Server) Listen(addr string) error {
 	s.scheduler.Start()
 	var ctx context.Context
 	ctx, s.outboxCancel = context.WithCancel(context.Background())
-	go s.runOutbox(ctx)
-	s.wakeOutbox()
+	firstPass := make(chan struct{})
+	go func() {
+		if err := s.deliverDue(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("unable to deliver the outbox", "error", err)
+		}
+		close(firstPass)
+		s.runOutbox(ctx)
+	}()
+	// Wait for that first pass, briefly: what it logs then comes before the caller's start-up
+	// banner instead of scrolling it away. A slow SMTP server only delays the banner.
+	select {
+	case <-firstPass:
+	case <-time.After(startupMailWait):
+	}
 	return nil
 }
+
+// startupMailWait bounds how long Listen waits for the first delivery of the outbox.
+const startupMailWait = 5 * time.Second
 
 // URL is the address the server listens on, as http://host:port.
 func (s *Server) URL() string {
@@ -203,9 +222,8 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 			return herr
 		}
 	}
-	// Device API successes are the bulk of the traffic: they are logged at Debug level.
 	level, status := slog.LevelInfo, c.Response().StatusCode()
-	if status < 400 && isDeviceAPI(c.Path()) {
+	if status < 400 && isRoutine(c.Path()) {
 		level = slog.LevelDebug
 	}
 	if s.log.Enabled(c.UserContext(), level) {
@@ -213,6 +231,13 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 			"duration", time.Since(start), "ip", clientIP(c), "request_id", requestID(c))
 	}
 	return nil
+}
+
+// isRoutine tells the requests that are the bulk of the traffic and say nothing while they
+// succeed: device API calls, health checks (a load balancer's, or a load run's: one wrote
+// 490 MB of log) and assets. Their successes are logged at Debug level only.
+func isRoutine(path string) bool {
+	return isDeviceAPI(path) || path == "/healthz" || strings.HasPrefix(path, "/assets/")
 }
 
 // securityHeaders forbids inline script, framing and MIME sniffing on every answer.
