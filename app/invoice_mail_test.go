@@ -209,3 +209,31 @@ func TestOverdueReminders(t *testing.T) {
 		t.Errorf("%d reminders delivered, want 8: %v", total, count)
 	}
 }
+
+// TestRemindersRunDaily: the scheduler sends the first reminder at 08:00 UTC the day after the due
+// date, on the fake clock.
+func TestRemindersRunDaily(t *testing.T) {
+	w := newInvoiceWorld(t)
+	ctx := context.Background()
+	inv := w.issued("Installation", "1000.00") // due 2026-12-02; now 2026-11-02 09:00
+	// 07:59 on 3 December: overdue since midnight, but the job has not run.
+	w.a.clock.Advance(30*24*time.Hour + 22*time.Hour + 59*time.Minute)
+	if rs, _ := w.a.db.InvoiceReminders(ctx, inv.ID); len(rs) != 0 {
+		t.Fatalf("reminded before the job ran: %+v", rs)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		w.a.clock.Advance(time.Minute) // past 08:00, then on in minutes until gocron has run the job
+		rs, err := w.a.db.InvoiceReminders(ctx, inv.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rs) == 1 && rs[0].SentOn == "2026-12-03" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the scheduler did not send the reminder at 08:00: %+v", rs)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

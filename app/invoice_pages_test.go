@@ -224,7 +224,7 @@ func TestInvoiceEditorIssuePayVoid(t *testing.T) {
 	b.assertContains("SEPA 42", "233.20 EUR", "reverse them before voiding it")
 
 	// Voiding waits until the payment is reversed; then a reason is required.
-	inv, err := w.a.db.FindInvoice(t.Context(), idOf(t, draftPath))
+	inv, err := w.a.db.FindInvoice(t.Context(), pathID(t, draftPath))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,8 +241,8 @@ func TestInvoiceEditorIssuePayVoid(t *testing.T) {
 	b.assertContains(">Void<", "This invoice is void: Wrong client")
 }
 
-// idOf is the id at the end of a path such as /invoices/12.
-func idOf(t *testing.T, path string) int64 {
+// pathID is the id at the end of a path such as /invoices/12.
+func pathID(t *testing.T, path string) int64 {
 	t.Helper()
 	var id int64
 	if _, err := fmt.Sscanf(path[strings.LastIndex(path, "/")+1:], "%d", &id); err != nil {

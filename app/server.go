@@ -160,6 +160,7 @@ func (s *Server) Listen(addr string) error {
 	// Catch up on the license days missed while the server was down, before devices ask.
 	s.runJob("license lifecycle", s.licenseLifecycle)
 	s.runJob("invoice generation", s.generateInvoices)
+	s.runJob("invoice reminders", s.invoiceReminders)
 	s.scheduler.Start()
 	var ctx context.Context
 	ctx, s.outboxCancel = context.WithCancel(context.Background())
