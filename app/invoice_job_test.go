@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-co-op/gocron/v2"
+
 	"keyward/app/billing"
 	"keyward/app/invoice"
 	"keyward/store"
@@ -132,25 +134,36 @@ func TestInvoiceJobCatchesUpAndIsIdempotent(t *testing.T) {
 	}
 }
 
-// TestInvoiceJobRunsDaily: the scheduler starts the job at 01:00 UTC on the fake clock.
+// TestInvoiceJobRunsDaily: the scheduler runs the job at 01:00 UTC every day, on the fake clock.
 func TestInvoiceJobRunsDaily(t *testing.T) {
-	f := newUsageFixture(t) // 2026-11-02 09:00, monthly prepaid from 2026-09-01
-	ctx := context.Background()
-	// 30 days later, at 00:59 on 2 December, December's prepaid period has begun but the job has not run.
-	f.clock.Advance(30*24*time.Hour - 8*time.Hour - time.Minute)
-	if _, err := f.db.FindGeneratedInvoice(ctx, f.licenseID, "prepaid", "2026-12"); err == nil {
-		t.Fatal("drafted before the job ran")
+	f := newUsageFixture(t) // 2026-11-02 09:00
+	var job gocron.Job
+	for _, j := range f.srv.scheduler.Jobs() {
+		if j.Name() == "invoice generation" {
+			job = j
+		}
 	}
+	if job == nil {
+		t.Fatal("no invoice generation job")
+	}
+	next, err := job.NextRun()
+	if want := time.Date(2026, 11, 3, 1, 0, 0, 0, time.UTC); err != nil || !next.Equal(want) {
+		t.Fatalf("next run %v (%v), want %v", next, err, want)
+	}
+	f.clock.Advance(16*time.Hour + time.Minute) // 01:01 on 3 November
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		f.clock.Advance(time.Minute) // past 01:00, then on in minutes until gocron has run the job
-		if _, err := f.db.FindGeneratedInvoice(ctx, f.licenseID, "prepaid", "2026-12"); err == nil {
+		done, err := job.LastRunCompletedAt()
+		if err == nil && !done.IsZero() {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("the scheduler did not run the invoice job at 01:00")
+			t.Fatalf("the scheduler did not run the invoice job at 01:00 (last run %v, %v)", done, err)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+	if next, _ := job.NextRun(); !next.Equal(time.Date(2026, 11, 4, 1, 0, 0, 0, time.UTC)) {
+		t.Errorf("then the next run is %v, want 4 November at 01:00", next)
 	}
 }
 
