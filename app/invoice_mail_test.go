@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-co-op/gocron/v2"
+
 	"keyward/store"
 )
 
@@ -210,30 +212,49 @@ func TestOverdueReminders(t *testing.T) {
 	}
 }
 
-// TestRemindersRunDaily: the scheduler sends the first reminder at 08:00 UTC the day after the due
-// date, on the fake clock.
+// TestRemindersRunDaily: the scheduler runs the reminders at 08:00 UTC every day, on the fake clock,
+// and the first goes the day after the due date.
 func TestRemindersRunDaily(t *testing.T) {
 	w := newInvoiceWorld(t)
 	ctx := context.Background()
-	inv := w.issued("Installation", "1000.00") // due 2026-12-02; now 2026-11-02 09:00
-	// 07:59 on 3 December: overdue since midnight, but the job has not run.
-	w.a.clock.Advance(30*24*time.Hour + 22*time.Hour + 59*time.Minute)
-	if rs, _ := w.a.db.InvoiceReminders(ctx, inv.ID); len(rs) != 0 {
-		t.Fatalf("reminded before the job ran: %+v", rs)
+	due := "2026-11-02" // today, 09:00: overdue from tomorrow
+	d, err := w.a.srv.createDraft(ctx, w.client, draftInput{DueDate: &due, Lines: []lineInput{{Description: "Setup", Quantity: "1", UnitPrice: "10.00"}}}, w.by)
+	if err != nil {
+		t.Fatal(err)
 	}
+	inv, err := w.a.srv.issueInvoice(ctx, d.ID, w.by)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var job gocron.Job
+	for _, j := range w.a.srv.scheduler.Jobs() {
+		if j.Name() == "invoice reminders" {
+			job = j
+		}
+	}
+	if job == nil {
+		t.Fatal("no invoice reminders job")
+	}
+	if next, err := job.NextRun(); err != nil || !next.Equal(time.Date(2026, 11, 3, 8, 0, 0, 0, time.UTC)) {
+		t.Fatalf("next run %v (%v), want 3 November at 08:00", next, err)
+	}
+	if rs, _ := w.a.db.InvoiceReminders(ctx, inv.ID); len(rs) != 0 {
+		t.Fatalf("reminded on the due date: %+v", rs)
+	}
+	w.a.clock.Advance(23*time.Hour + time.Minute) // 08:01 on 3 November
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		w.a.clock.Advance(time.Minute) // past 08:00, then on in minutes until gocron has run the job
-		rs, err := w.a.db.InvoiceReminders(ctx, inv.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(rs) == 1 && rs[0].SentOn == "2026-12-03" {
+		done, err := job.LastRunCompletedAt()
+		if err == nil && !done.IsZero() {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the scheduler did not send the reminder at 08:00: %+v", rs)
+			t.Fatalf("the scheduler did not run the reminders at 08:00 (last run %v, %v)", done, err)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+	rs, err := w.a.db.InvoiceReminders(ctx, inv.ID)
+	if err != nil || len(rs) != 1 || rs[0].SentOn != "2026-11-03" {
+		t.Errorf("reminders %+v (%v), want the first on 3 November", rs, err)
 	}
 }
