@@ -63,5 +63,5 @@ func TestDemoInvoicesFillEveryScreen(t *testing.T) {
 	b.acceptTerms()
 	b.assertContains(inv.Number, "Overdue")
 	b.get("/orgs/" + itoa(inv.OrgID) + "/journal")
-	b.assertContains("since "+inv.DueDate)
+	b.assertContains("since " + inv.DueDate)
 }

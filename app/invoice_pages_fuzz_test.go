@@ -36,10 +36,7 @@ func FuzzInvoiceForms(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	raw := randomToken()
-	if err := b.db.CreateSession(ctx, &store.Session{IDHash: digest(raw), UserID: owner.ID}); err != nil {
-		f.Fatal(err)
-	}
+	raw := b.session(f, owner.ID)
 	csrf := b.srv.sign("csrf", "session:"+raw)
 	for _, seed := range []string{
 		"description=Setup&quantity=2&unit_price=150.00&description=Discount&quantity=1&unit_price=-20&currency=EUR&tax_rate=19",
