@@ -88,12 +88,16 @@ func partyLines(o store.Org, contact bool) []string {
 	return lines
 }
 
-// invoicePeriodText is the period an invoice covers, in words ("November 2026"), or "".
+// invoicePeriodText is the period an invoice covers: whole months in words ("November 2026",
+// "July – December 2026"), other periods as days in the portal's one date format, or "".
 func invoicePeriodText(inv store.Invoice) string {
 	from, err1 := billing.ParseDate(inv.PeriodFrom)
 	to, err2 := billing.ParseDate(inv.PeriodTo)
 	if err1 != nil || err2 != nil {
 		return ""
+	}
+	if from != billing.MonthOf(from).First() || to != billing.MonthOf(to).Last() {
+		return from.String() + " – " + to.String()
 	}
 	return invoice.DescribePeriod(from, to)
 }
