@@ -42,24 +42,26 @@ func invoiceMailData(inv store.Invoice, issuer, client string) map[string]any {
 		"URL": fmt.Sprintf("/invoices/%d", inv.ID)}
 }
 
-// attachFiles adds an outbox email's invoice PDF, if it carries one, to the message being sent.
+// attachFiles adds an outbox email's invoice PDF, if it carries one, to the message being sent; a
+// PDF that cannot be read sets msg.Error, which fails the attempt (it is tried again later).
 // It is loaded here, one email at a time, so that the outbox's batches stay small.
-func (s *Server) attachFiles(msg *simplemail.Email, e store.Email) error {
-	if e.InvoicePDFID == 0 {
-		return nil
+func (s *Server) attachFiles(msg *simplemail.Email, e store.Email) {
+	if e.InvoicePDFID == 0 || msg.Error != nil {
+		return
 	}
 	// Local reads of rows written with the email: the delivery's own context is not needed.
 	ctx := context.Background()
 	pdf, err := s.db.InvoicePDFByID(ctx, e.InvoicePDFID)
 	if err != nil {
-		return fmt.Errorf("the PDF of outbox email %d: %w", e.ID, err)
+		msg.Error = fmt.Errorf("the PDF of outbox email %d: %w", e.ID, err)
+		return
 	}
 	inv, err := s.db.FindInvoice(ctx, pdf.InvoiceID)
 	if err != nil {
-		return fmt.Errorf("the invoice of outbox email %d: %w", e.ID, err)
+		msg.Error = fmt.Errorf("the invoice of outbox email %d: %w", e.ID, err)
+		return
 	}
 	msg.Attach(&simplemail.File{Name: invoiceFilename(inv), MimeType: "application/pdf", Data: pdf.Content})
-	return msg.Error
 }
 
 // invoiceFilename is the name an invoice's PDF is saved under: its number, which the issuer's

@@ -5,10 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -33,26 +31,7 @@ type invoiceBench struct {
 func newInvoiceBench(tb testing.TB, at time.Time) *invoiceBench {
 	tb.Helper()
 	ctx := context.Background()
-	dir := tb.TempDir()
-	secret, err := LoadSecret(dir)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	db, err := store.Open(ctx, filepath.Join(dir, "keyward.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	clock := clockwork.NewFakeClockAt(at)
-	db.Now = clock.Now
-	cfg := Config{BaseURL: "http://localhost:8080", MailFrom: "Keyward <noreply@keyward.test>", RawRetention: 45 * 24 * time.Hour, DataDir: dir}
-	s, err := New(cfg, db, secret, slog.New(slog.NewTextHandler(io.Discard, nil)), clock)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := s.Bootstrap(ctx, adminEmail, adminPassword, io.Discard); err != nil {
-		tb.Fatal(err)
-	}
+	s, db, clock := newBenchServer(tb, at)
 	b := &invoiceBench{srv: s, db: db, clock: clock}
 	vendor, _ := db.FindVendor(ctx)
 	b.dist = store.Org{Kind: store.KindDistributor, ParentID: vendor.ID, Name: "Northwind"}
@@ -67,6 +46,7 @@ func newInvoiceBench(tb testing.TB, at time.Time) *invoiceBench {
 	if err := db.CreateUser(ctx, &u, b.dist.ID, store.RoleOwner); err != nil {
 		tb.Fatal(err)
 	}
+	var err error
 	if b.token, err = NewAPIToken(ctx, db, u.ID, "bench"); err != nil {
 		tb.Fatal(err)
 	}

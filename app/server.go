@@ -43,12 +43,11 @@ type Server struct {
 	ln        net.Listener
 	mails     *mailTemplates
 
-	outboxWake   chan struct{} // a commit wrote emails
-	outboxDone   chan struct{} // the delivery worker has stopped
-	outboxCancel context.CancelFunc
+	outbox *queueWorker
 
 	signInByEmail *ratelimit.Limiter
 	signInByIP    *ratelimit.Limiter
+	codeTries     *ratelimit.Limiter // second-factor codes, per account
 	forgotByEmail *ratelimit.Limiter
 	forgotByIP    *ratelimit.Limiter
 	deviceByKey   *ratelimit.Limiter // nil: --device-rate 0
@@ -72,17 +71,20 @@ func New(cfg Config, db *store.DB, secret []byte, log *slog.Logger, clock clockw
 		// while a person who mistypes never notices.
 		signInByEmail: ratelimit.New(10, 15*time.Minute, clock.Now),
 		signInByIP:    ratelimit.New(60, 15*time.Minute, clock.Now),
+		// Codes are counted per account like passwords (DESIGN §2): ten tries a quarter of an hour
+		// give an attacker who has the password one chance in about 33,000 of hitting one of the
+		// three codes in force, and every wrong code is audited.
+		codeTries: ratelimit.New(10, 15*time.Minute, clock.Now),
 		// A reset link an hour is plenty for a person; more would let anyone flood an inbox.
 		forgotByEmail: ratelimit.New(3, time.Hour, clock.Now),
 		forgotByIP:    ratelimit.New(20, time.Hour, clock.Now),
-		outboxWake:    make(chan struct{}, 1),
-		outboxDone:    make(chan struct{}),
 		devices:       newDeviceCache(),
 	}
 	if cfg.DeviceRate > 0 {
 		s.deviceByKey = ratelimit.New(cfg.DeviceRate, time.Minute, clock.Now)
 		s.deviceByIP = ratelimit.New(5*cfg.DeviceRate, time.Minute, clock.Now)
 	}
+	s.outbox = newQueueWorker("outbox", log, s.deliverOutbox)
 	var err error
 	if s.assets, err = loadAssets(assets.FS); err != nil {
 		return nil, err
@@ -135,6 +137,7 @@ func (s *Server) routes() {
 	s.routeOrgs()
 	s.routeInvitations()
 	s.routeProfile()
+	s.routeTwoFactor()
 	s.routeTerms()
 	s.routeAdmin()
 	s.routeUsage()
@@ -162,20 +165,10 @@ func (s *Server) Listen(addr string) error {
 	s.runJob("invoice generation", s.generateInvoices)
 	s.runJob("invoice reminders", s.invoiceReminders)
 	s.scheduler.Start()
-	var ctx context.Context
-	ctx, s.outboxCancel = context.WithCancel(context.Background())
-	firstPass := make(chan struct{})
-	go func() {
-		if err := s.deliverDue(ctx); err != nil && ctx.Err() == nil {
-			s.log.Error("unable to deliver the outbox", "error", err)
-		}
-		close(firstPass)
-		s.runOutbox(ctx)
-	}()
-	// Wait for that first pass, briefly: what it logs then comes before the caller's start-up
-	// banner instead of scrolling it away. A slow SMTP server only delays the banner.
+	// Wait for the outbox's first round, briefly: what it logs then comes before the caller's
+	// start-up banner instead of scrolling it away. A slow SMTP server only delays the banner.
 	select {
-	case <-firstPass:
+	case <-s.startOutbox():
 	case <-time.After(startupMailWait):
 	}
 	return nil
@@ -198,10 +191,7 @@ func (s *Server) Close(ctx context.Context) error {
 	}
 	errs = append(errs, s.scheduler.Shutdown())
 	errs = append(errs, s.flushSeen(context.Background()))
-	if s.outboxCancel != nil {
-		s.outboxCancel()
-		<-s.outboxDone
-	}
+	s.outbox.stop()
 	return errors.Join(errs...)
 }
 
