@@ -223,7 +223,10 @@ func (s *Server) invoicesPage(c *fiber.Ctx) error {
 	if data["Issuer"] == true {
 		statuses = append([]string{invoice.StatusDraft}, statuses...)
 		base := d.filter
-		base.Status, base.Kind, base.Year, base.Limit, base.Offset = invoice.StatusDraft, "", 0, 0, 0
+		base.Status, base.Kind, base.Year, base.Limit, base.Offset = invoice.StatusDraft, "", 0, 1, 0
+		if f.Status == invoice.StatusDraft {
+			base.Limit = 0 // all of them, to group them by client
+		}
 		drafts, n, err := s.db.Invoices(ctx, base)
 		if err != nil {
 			return err
