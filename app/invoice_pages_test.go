@@ -107,6 +107,19 @@ func TestInvoiceListFiltersAndCSV(t *testing.T) {
 	if resp := b.get("/invoices?status=bogus"); resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("an unknown status: %d, want 400", resp.StatusCode)
 	}
+	// The issuer filters by client.
+	other := w.a.createOrg(store.KindClient, "Tailspin Toys", w.dist.ID)
+	otherDraft, err := w.a.srv.createDraft(t.Context(), other, draftInput{Lines: []lineInput{{Description: "T", Quantity: "1", UnitPrice: "1"}}}, w.by)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := w.signedIn(w.distOwner)
+	d.get("/invoices")
+	d.assertContains(`name="organization_id"`, "Tailspin Toys", a.Number)
+	d.get(fmt.Sprintf("/invoices?organization_id=%d", other.ID))
+	if !strings.Contains(d.body, fmt.Sprintf("Draft %d", otherDraft.ID)) || strings.Contains(d.body, a.Number) {
+		t.Errorf("organization_id=%d shows the wrong invoices:\n%s", other.ID, d.body)
+	}
 	resp := b.get("/invoices.csv?status=paid")
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
 		t.Fatalf("CSV content type %q", ct)
