@@ -21,9 +21,9 @@ type UsageReport struct {
 	LicenseID int64
 	Setup     string
 	Samples   []UsageSample
-	// ClosedBefore is the raw retention's edge: an hour before it that already holds data is
-	// closed, and samples for it count as duplicates, so a report sent again after its raw
-	// samples were pruned is never counted twice.
+	// ClosedBefore is the raw retention's edge: an hour before it that already holds data of a
+	// service is closed for that service, and its samples count as duplicates, so a report sent
+	// again after its raw samples were pruned is never counted twice.
 	ClosedBefore time.Time
 }
 
@@ -60,7 +60,7 @@ func (db *DB) IngestUsage(ctx context.Context, r UsageReport, daily DailyCoresFu
 	err = db.update(ctx, func(tx *Tx) error {
 		accepted, duplicates = 0, 0
 		in := ingestion{ctx: ctx, tx: tx, names: map[string]int64{}, raw: map[string]*sql.Stmt{},
-			closed: map[int64]bool{}, deltas: map[rollupKey]*rollupDelta{}}
+			closed: map[closedKey]bool{}, deltas: map[rollupKey]*rollupDelta{}}
 		defer in.closeStatements()
 		var err error
 		if in.setupID, err = ensureSetup(ctx, tx, r.LicenseID, r.Setup); err != nil {
@@ -109,7 +109,7 @@ type ingestion struct {
 	setupID int64
 	names   map[string]int64
 	raw     map[string]*sql.Stmt // day → insert into its raw table
-	closed  map[int64]bool       // hour → closed
+	closed  map[closedKey]bool   // hour and service → closed
 	deltas  map[rollupKey]*rollupDelta
 }
 
@@ -120,15 +120,15 @@ type rollupDelta struct{ count, sum, min, max int64 }
 // add stores one sample and adds it to the roll-ups; false means it was a duplicate.
 func (in *ingestion) add(s UsageSample, closedBefore time.Time) (bool, error) {
 	hour := s.Time.Truncate(time.Hour).Unix()
-	if s.Time.Before(closedBefore) {
-		closed, err := in.isClosed(hour)
-		if err != nil || closed {
-			return false, err
-		}
-	}
 	service, err := in.nameID(s.Service)
 	if err != nil {
 		return false, err
+	}
+	if s.Time.Before(closedBefore) {
+		closed, err := in.isClosed(hour, service)
+		if err != nil || closed {
+			return false, err
+		}
 	}
 	var blob []byte
 	metrics := make([]int64, len(s.Metrics))
@@ -164,17 +164,23 @@ func (in *ingestion) add(s UsageSample, closedBefore time.Time) (bool, error) {
 	return true, nil
 }
 
-// isClosed tells whether an hour past the raw retention already holds data for the setup.
-func (in *ingestion) isClosed(hour int64) (bool, error) {
-	if closed, ok := in.closed[hour]; ok {
+// isClosed tells whether an hour past the raw retention already held data for the setup's
+// service before this report. Closing per service, not per hour, lets a history import send
+// one service at a time (DESIGN §6). The answer is kept for the whole report: its own samples,
+// summed only at the end, never close an hour for each other.
+func (in *ingestion) isClosed(hour, service int64) (bool, error) {
+	k := closedKey{hour, service}
+	if closed, ok := in.closed[k]; ok {
 		return closed, nil
 	}
 	var n int
-	err := in.tx.QueryRowContext(in.ctx, `SELECT count(*) FROM (SELECT 1 FROM usage_hourly WHERE setup_id = ? AND hour = ? LIMIT 1)`,
-		in.setupID, hour).Scan(&n)
-	in.closed[hour] = n > 0
+	err := in.tx.QueryRowContext(in.ctx, `SELECT count(*) FROM (SELECT 1 FROM usage_hourly
+		WHERE setup_id = ? AND hour = ? AND service_id = ? LIMIT 1)`, in.setupID, hour, service).Scan(&n)
+	in.closed[k] = n > 0
 	return n > 0, err
 }
+
+type closedKey struct{ hour, service int64 }
 
 func (in *ingestion) nameID(name string) (int64, error) {
 	if id, ok := in.names[name]; ok {
