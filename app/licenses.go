@@ -3,11 +3,6 @@ package app
 import (
 	"bytes"
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,40 +47,18 @@ func guardedLicense(c *fiber.Ctx) store.License {
 	return l
 }
 
-// keyCipher seals license keys with a key derived from the instance secret.
-func (s *Server) keyCipher() cipher.AEAD {
-	m := hmac.New(sha256.New, s.secret)
-	m.Write([]byte("license-key"))
-	block, err := aes.NewCipher(m.Sum(nil))
-	if err != nil {
-		panic(err) // a 32-byte key always makes a cipher
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		panic(err)
-	}
-	return aead
-}
-
 // newLicenseKey makes a key and sets its digest, sealed copy and suffix on the license.
 func (s *Server) newLicenseKey(l *store.License) string {
 	key := licensekey.New()
-	aead := s.keyCipher()
-	nonce := make([]byte, aead.NonceSize())
-	rand.Read(nonce)
 	l.KeyHash = digest(key)
-	l.KeyEnc = aead.Seal(nonce, nonce, []byte(key), []byte("license-key"))
+	l.KeyEnc = s.seal("license-key", []byte(key), []byte("license-key"))
 	l.KeySuffix = licensekey.Suffix(key)
 	return key
 }
 
 // revealKey opens the sealed copy of a license's key.
 func (s *Server) revealKey(l store.License) (string, error) {
-	aead := s.keyCipher()
-	if len(l.KeyEnc) < aead.NonceSize() {
-		return "", errors.New("sealed license key too short")
-	}
-	key, err := aead.Open(nil, l.KeyEnc[:aead.NonceSize()], l.KeyEnc[aead.NonceSize():], []byte("license-key"))
+	key, err := s.unseal("license-key", l.KeyEnc, []byte("license-key"))
 	if err != nil {
 		return "", fmt.Errorf("unable to open license key %d: %w", l.ID, err)
 	}

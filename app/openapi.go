@@ -182,7 +182,7 @@ func openAPISpec() obj {
 						"points": arrayOf(props(nil, obj{"time": tString, "mean": tNumber, "min": tNumber, "max": tNumber, "count": tInt}))}))}),
 				"400", "401", "404"), append(idParameter(), obj{"name": "from", "in": "query", "schema": tDate}, obj{"name": "to", "in": "query", "schema": tDate},
 				obj{"name": "resolution", "in": "query", "schema": obj{"type": "string", "enum": []string{"hour", "day", "month"}}}))},
-			"/api/v1/licenses/{id}/estimate": obj{"get": withParams(op("The cost of a month (DESIGN §5): prepaid and extra cost, total, projection, per-day breakdown. Money as decimal strings.",
+			"/api/v1/licenses/{id}/estimate": obj{"get": withParams(op("The cost of a month by the rules of docs/money.md: prepaid and extra cost, total, projection, per-day breakdown. Money as decimal strings.",
 				"bearer", nil, "200", props(nil, obj{"month": tString, "currency": tString, "prepaid_cores": tInt, "prepaid_cost": tString,
 					"extra_cost": tString, "total": tString, "complete": tBool, "projected_extra": tString, "projected_total": tString,
 					"days": arrayOf(props(nil, obj{"date": tString, "extra_cores": tInt, "extra_cost": tString,

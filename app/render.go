@@ -26,8 +26,9 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"under": func(path, section string) bool {
 			return path == section || strings.HasPrefix(path, section+"/")
 		},
-		"markdown": renderTerms,
-		"fieldOf":  fieldOf,
+		"markdown":   renderTerms,
+		"fieldOf":    fieldOf,
+		"auditWords": auditWords,
 		"datetime": func(t time.Time) string {
 			if t.IsZero() {
 				return "—"
@@ -88,6 +89,9 @@ func (s *Server) render(c *fiber.Ctx, page string, data fiber.Map) error {
 		data["Memberships"] = ms
 		data["Staff"] = newAccess(ms).staff
 		data["CurrentOrgID"] = currentOrgID(u, ms)
+		if data["Flash"], err = s.flash(c, u); err != nil {
+			return err
+		}
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Render(page, data)

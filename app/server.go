@@ -43,12 +43,11 @@ type Server struct {
 	ln        net.Listener
 	mails     *mailTemplates
 
-	outboxWake   chan struct{} // a commit wrote emails
-	outboxDone   chan struct{} // the delivery worker has stopped
-	outboxCancel context.CancelFunc
+	outbox *queueWorker
 
 	signInByEmail *ratelimit.Limiter
 	signInByIP    *ratelimit.Limiter
+	codeTries     *ratelimit.Limiter // second-factor codes, per account
 	forgotByEmail *ratelimit.Limiter
 	forgotByIP    *ratelimit.Limiter
 	deviceByKey   *ratelimit.Limiter // nil: --device-rate 0
@@ -71,17 +70,20 @@ func New(cfg Config, db *store.DB, secret []byte, log *slog.Logger, clock clockw
 		// while a person who mistypes never notices.
 		signInByEmail: ratelimit.New(10, 15*time.Minute, clock.Now),
 		signInByIP:    ratelimit.New(60, 15*time.Minute, clock.Now),
+		// Codes are counted per account like passwords (DESIGN §2): ten tries a quarter of an hour
+		// give an attacker who has the password one chance in about 33,000 of hitting one of the
+		// three codes in force, and every wrong code is audited.
+		codeTries: ratelimit.New(10, 15*time.Minute, clock.Now),
 		// A reset link an hour is plenty for a person; more would let anyone flood an inbox.
 		forgotByEmail: ratelimit.New(3, time.Hour, clock.Now),
 		forgotByIP:    ratelimit.New(20, time.Hour, clock.Now),
-		outboxWake:    make(chan struct{}, 1),
-		outboxDone:    make(chan struct{}),
 		devices:       newDeviceCache(),
 	}
 	if cfg.DeviceRate > 0 {
 		s.deviceByKey = ratelimit.New(cfg.DeviceRate, time.Minute, clock.Now)
 		s.deviceByIP = ratelimit.New(5*cfg.DeviceRate, time.Minute, clock.Now)
 	}
+	s.outbox = newQueueWorker("outbox", log, s.deliverOutbox)
 	var err error
 	if s.assets, err = loadAssets(assets.FS); err != nil {
 		return nil, err
@@ -131,6 +133,7 @@ func (s *Server) routes() {
 	s.routeOrgs()
 	s.routeInvitations()
 	s.routeProfile()
+	s.routeTwoFactor()
 	s.routeTerms()
 	s.routeAdmin()
 	s.routeUsage()
@@ -138,7 +141,8 @@ func (s *Server) routes() {
 }
 
 // Listen binds addr and serves in the background; the scheduler and the email worker start
-// with it, and the worker looks at once for emails left from before a stop.
+// with it, and the worker looks at once for emails left from before a stop. It returns after
+// that first look, or after startupMailWait.
 func (s *Server) Listen(addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -153,12 +157,17 @@ func (s *Server) Listen(addr string) error {
 	// Catch up on the license days missed while the server was down, before devices ask.
 	s.runJob("license lifecycle", s.licenseLifecycle)
 	s.scheduler.Start()
-	var ctx context.Context
-	ctx, s.outboxCancel = context.WithCancel(context.Background())
-	go s.runOutbox(ctx)
-	s.wakeOutbox()
+	// Wait for the outbox's first round, briefly: what it logs then comes before the caller's
+	// start-up banner instead of scrolling it away. A slow SMTP server only delays the banner.
+	select {
+	case <-s.startOutbox():
+	case <-time.After(startupMailWait):
+	}
 	return nil
 }
+
+// startupMailWait bounds how long Listen waits for the first delivery of the outbox.
+const startupMailWait = 5 * time.Second
 
 // URL is the address the server listens on, as http://host:port.
 func (s *Server) URL() string {
@@ -174,10 +183,7 @@ func (s *Server) Close(ctx context.Context) error {
 	}
 	errs = append(errs, s.scheduler.Shutdown())
 	errs = append(errs, s.flushSeen(context.Background()))
-	if s.outboxCancel != nil {
-		s.outboxCancel()
-		<-s.outboxDone
-	}
+	s.outbox.stop()
 	return errors.Join(errs...)
 }
 
@@ -199,9 +205,8 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 			return herr
 		}
 	}
-	// Device API successes are the bulk of the traffic: they are logged at Debug level.
 	level, status := slog.LevelInfo, c.Response().StatusCode()
-	if status < 400 && isDeviceAPI(c.Path()) {
+	if status < 400 && isRoutine(c.Path()) {
 		level = slog.LevelDebug
 	}
 	if s.log.Enabled(c.UserContext(), level) {
@@ -209,6 +214,13 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 			"duration", time.Since(start), "ip", clientIP(c), "request_id", requestID(c))
 	}
 	return nil
+}
+
+// isRoutine tells the requests that are the bulk of the traffic and say nothing while they
+// succeed: device API calls, health checks (a load balancer's, or a load run's: one wrote
+// 490 MB of log) and assets. Their successes are logged at Debug level only.
+func isRoutine(path string) bool {
+	return isDeviceAPI(path) || path == "/healthz" || strings.HasPrefix(path, "/assets/")
 }
 
 // securityHeaders forbids inline script, framing and MIME sniffing on every answer.

@@ -84,6 +84,21 @@ func queryEmails(ctx context.Context, tx *Tx, query string, args ...any) ([]Emai
 	return es, rows.Err()
 }
 
+// ResumeEmails makes every email that waits for a retry due now and tells how many there were.
+func (db *DB) ResumeEmails(ctx context.Context) (int64, error) {
+	var n int64
+	err := db.update(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?
+			WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at > ?`, tx.now.Unix(), tx.now.Unix())
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
 // MarkEmailSent records a delivered email.
 func (db *DB) MarkEmailSent(ctx context.Context, id int64) error {
 	return db.update(ctx, func(tx *Tx) error {
