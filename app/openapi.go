@@ -57,7 +57,9 @@ var errorCodes = map[string]string{
 	"401": "No or invalid credentials (UNAUTHORIZED; INVALID_LICENSE_KEY on the device API).",
 	"403": "Not allowed (FORBIDDEN), or the license cannot be used: PENDING_PROVISION, ACCESS_DENIED, CONTRACT_FINALIZED, TOO_MANY_DEVICES, LIMIT_EXCEEDED, FEATURE_NOT_LICENSED, NO_FLOATING_SLOT.",
 	"404": "Unknown, or not yours (NOT_FOUND; DEVICE_NOT_ACTIVATED).",
-	"409": "Conflict (CONFLICT, INVALID_TRANSITION).",
+	"409": "Conflict (CONFLICT, INVALID_TRANSITION; on invoices INVALID_STATE, ALREADY_INVOICED, NOTHING_TO_INVOICE).",
+	"413": "Too large (TOO_LARGE).",
+	"415": "Unsupported body (UNSUPPORTED_MEDIA_TYPE): compressed or multipart bodies where none is taken, another Content-Type than the one required.",
 	"429": "Rate limited (RATE_LIMITED); see Retry-After.",
 }
 
@@ -127,7 +129,7 @@ func openAPISpec() obj {
 	for _, q := range []string{"status", "end_from", "end_to", "ending_within", "organization", "product", "feature", "q", "sort", "dir"} {
 		listParams = append(listParams, obj{"name": q, "in": "query", "schema": tString})
 	}
-	return obj{
+	spec := obj{
 		"openapi": "3.0.3",
 		"info": obj{"title": "Keyward API", "version": "1",
 			"description": "Management API (Authorization: Bearer kwp_…, the token user's rights) and device API (Authorization: License KW-…). " +
@@ -231,6 +233,8 @@ func openAPISpec() obj {
 			},
 		},
 	}
+	addInvoicesToOpenAPI(spec)
+	return spec
 }
 
 // openAPIPath turns a fiber route path into its OpenAPI form (:id → {id}).
