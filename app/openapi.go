@@ -57,7 +57,7 @@ var errorCodes = map[string]string{
 	"401": "No or invalid credentials (UNAUTHORIZED; INVALID_LICENSE_KEY on the device API).",
 	"403": "Not allowed (FORBIDDEN), or the license cannot be used: PENDING_PROVISION, ACCESS_DENIED, CONTRACT_FINALIZED, TOO_MANY_DEVICES, LIMIT_EXCEEDED, FEATURE_NOT_LICENSED, NO_FLOATING_SLOT.",
 	"404": "Unknown, or not yours (NOT_FOUND; DEVICE_NOT_ACTIVATED).",
-	"409": "Conflict (CONFLICT, INVALID_TRANSITION; on invoices INVALID_STATE, ALREADY_INVOICED, NOTHING_TO_INVOICE).",
+	"409": "Conflict (CONFLICT, INVALID_TRANSITION; on invoices INVALID_STATE, ALREADY_INVOICED, NOTHING_TO_INVOICE, AMOUNT_TOO_LARGE).",
 	"413": "Too large (TOO_LARGE).",
 	"415": "Unsupported body (UNSUPPORTED_MEDIA_TYPE): compressed or multipart bodies where none is taken, another Content-Type than the one required.",
 	"429": "Rate limited (RATE_LIMITED); see Retry-After.",
