@@ -27,7 +27,7 @@ type licenseWorld struct {
 	product                   string
 }
 
-func newLicenseWorld(t *testing.T, options ...func(*Config)) *licenseWorld {
+func newLicenseWorld(t testing.TB, options ...func(*Config)) *licenseWorld {
 	t.Helper()
 	a := newTestApp(t, options...)
 	ctx := context.Background()
