@@ -222,32 +222,47 @@ func findLicenseFeatures(ctx context.Context, tx *Tx, licenseID int64) ([]Licens
 // CreateLicense stores a new license with its features, its first terms and its "created" event.
 func (db *DB) CreateLicense(ctx context.Context, l *License, by Actor, details string) error {
 	return db.update(ctx, func(tx *Tx) error {
-		l.CreatedAt, l.UpdatedAt = tx.now, tx.now
-		res, err := tx.ExecContext(ctx, `INSERT INTO licenses (product_id, organization_id, distributor_id, key_hash, key_enc,
-			key_suffix, status, previous_status, deny_reason, prepaid_cores, prepaid_core_price, extra_core_price,
-			escalation_factor, currency, invoicing_period, payment_period, term_years, start_date, end_date, location,
-			partner, max_aps, max_rooms, max_devices, start_threshold, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, '', '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			l.ProductID, nullID(l.OrgID), l.DistributorID, l.KeyHash, l.KeyEnc, l.KeySuffix, l.Status,
-			l.Terms.PrepaidCores, l.Terms.PrepaidCorePrice, l.Terms.ExtraCorePrice, l.Terms.EscalationFactor, l.Terms.Currency,
-			l.Terms.InvoicingPeriod, l.Terms.PaymentPeriod, l.TermYears, nullText(l.StartDate), nullText(l.EndDate),
-			l.Location, l.Partner, nullInt(l.MaxAPs), nullInt(l.MaxRooms), nullInt(l.MaxDevices), l.StartThreshold,
-			tx.now.Unix(), tx.now.Unix())
-		if err != nil {
-			return err
-		}
-		if l.ID, err = res.LastInsertId(); err != nil {
-			return err
-		}
-		if err := insertLicenseFeatures(ctx, tx, l.ID, l.Features); err != nil {
-			return err
-		}
-		l.Terms.EffectiveFrom = firstTerms
-		if err := insertTerms(ctx, tx, l.ID, l.Terms); err != nil {
-			return err
-		}
-		return recordLicenseEvents(ctx, tx, *l, by, []LicenseEvent{{Kind: "created", ToStatus: l.Status, Details: details}})
+		return insertLicense(ctx, tx, l, by, details)
 	})
+}
+
+// CreateLicenseFulfilling stores a new license as CreateLicense does and accepts the request it
+// fulfils, in one transaction: if the request cannot be accepted, no license is written either.
+func (db *DB) CreateLicenseFulfilling(ctx context.Context, l *License, by Actor, f Fulfilment) error {
+	return db.update(ctx, func(tx *Tx) error {
+		if err := insertLicense(ctx, tx, l, by, fmt.Sprintf("license request %d", f.RequestID)); err != nil {
+			return err
+		}
+		return fulfil(ctx, tx, f, *l, by)
+	})
+}
+
+func insertLicense(ctx context.Context, tx *Tx, l *License, by Actor, details string) error {
+	l.CreatedAt, l.UpdatedAt = tx.now, tx.now
+	res, err := tx.ExecContext(ctx, `INSERT INTO licenses (product_id, organization_id, distributor_id, key_hash, key_enc,
+		key_suffix, status, previous_status, deny_reason, prepaid_cores, prepaid_core_price, extra_core_price,
+		escalation_factor, currency, invoicing_period, payment_period, term_years, start_date, end_date, location,
+		partner, max_aps, max_rooms, max_devices, start_threshold, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, '', '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		l.ProductID, nullID(l.OrgID), l.DistributorID, l.KeyHash, l.KeyEnc, l.KeySuffix, l.Status,
+		l.Terms.PrepaidCores, l.Terms.PrepaidCorePrice, l.Terms.ExtraCorePrice, l.Terms.EscalationFactor, l.Terms.Currency,
+		l.Terms.InvoicingPeriod, l.Terms.PaymentPeriod, l.TermYears, nullText(l.StartDate), nullText(l.EndDate),
+		l.Location, l.Partner, nullInt(l.MaxAPs), nullInt(l.MaxRooms), nullInt(l.MaxDevices), l.StartThreshold,
+		tx.now.Unix(), tx.now.Unix())
+	if err != nil {
+		return err
+	}
+	if l.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	if err := insertLicenseFeatures(ctx, tx, l.ID, l.Features); err != nil {
+		return err
+	}
+	l.Terms.EffectiveFrom = firstTerms
+	if err := insertTerms(ctx, tx, l.ID, l.Terms); err != nil {
+		return err
+	}
+	return recordLicenseEvents(ctx, tx, *l, by, []LicenseEvent{{Kind: "created", ToStatus: l.Status, Details: details}})
 }
 
 // firstTerms is the effective-from day of a license's first terms: in force from the beginning.
@@ -299,10 +314,12 @@ func (db *DB) LicenseTerms(ctx context.Context, licenseID int64) ([]Terms, error
 	return ts, err
 }
 
-// LicenseChange is what a change of a license decides: its events and the emails it sends.
+// LicenseChange is what a change of a license decides: its events, the emails it sends, and the
+// request it fulfils, if any.
 type LicenseChange struct {
-	Events []LicenseEvent
-	Emails []Email
+	Events  []LicenseEvent
+	Emails  []Email
+	Fulfils *Fulfilment
 }
 
 // ChangeLicense reads a license, lets change modify it (today is the transaction's day) and
@@ -325,6 +342,11 @@ func (db *DB) ChangeLicense(ctx context.Context, id int64, by Actor, change func
 		}
 		if err := recordLicenseEvents(ctx, tx, l, by, ch.Events); err != nil {
 			return err
+		}
+		if ch.Fulfils != nil {
+			if err := fulfil(ctx, tx, *ch.Fulfils, l, by); err != nil {
+				return err
+			}
 		}
 		return enqueueEmails(ctx, tx, ch.Emails)
 	})
