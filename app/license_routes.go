@@ -484,11 +484,20 @@ func (s *Server) renderLicenseForm(c *fiber.Ctx, l *store.License, form licenseF
 		title = fmt.Sprintf("Edit license %d", l.ID)
 	}
 	data := fiber.Map{"Title": title, "License": l, "Form": form, "Products": products, "Clients": clients, "Error": e,
-		"Currencies": []string{"EUR", "USD", "GBP", "CHF", "JPY", "KWD"}}
+		"Currencies": []string{"EUR", "USD", "GBP", "CHF", "JPY", "KWD"}, "TermChoices": termChoices(form.Vals["term_years"])}
 	for k, v := range extra {
 		data[k] = v
 	}
 	return s.render(c, "license_form", data)
+}
+
+// termChoices are the terms the form offers: 1 to 5 years, and the term renewals took beyond.
+func termChoices(current string) []string {
+	choices := []string{"1", "2", "3", "4", "5"}
+	if n, err := strconv.Atoi(current); err == nil && n > 5 {
+		choices = append(choices, current)
+	}
+	return choices
 }
 
 // newLicensePage shows the form of a new license, prefilled from a license request if one is named.

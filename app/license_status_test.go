@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -81,5 +82,43 @@ func TestExpiredLicenseIsFinalizedAtOnce(t *testing.T) {
 	}
 	if cutoffs != 1 {
 		t.Errorf("%d cut-off events in the history, want 1", cutoffs)
+	}
+}
+
+// TestRenewGrowsTheTerm: renewing for some years moves the end date and the term together, and
+// the edit form keeps a term the renewals took past 5 years.
+func TestRenewGrowsTheTerm(t *testing.T) {
+	w := newLicenseWorld(t)
+	id, _ := w.newLicense(map[string]any{"start_date": "2026-01-01", "term_years": 2})
+	out := w.mustAPI(w.distToken, http.MethodPost, fmt.Sprintf("/api/v1/licenses/%d/status", id), http.StatusOK,
+		map[string]any{"action": "renew", "years": 3})
+	if out["end_date"] != "2031-01-01" || out["term_years"] != float64(5) {
+		t.Errorf("after renewing for 3 years: end %v, term %v; want 2031-01-01, 5", out["end_date"], out["term_years"])
+	}
+
+	dist := w.a.browser()
+	dist.signIn(w.distOwner, adminPassword)
+	dist.get(fmt.Sprintf("/licenses/%d", id))
+	dist.status(dist.post(fmt.Sprintf("/licenses/%d/status", id), url.Values{"action": {"renew"}, "years": {"2"}}), http.StatusSeeOther)
+	l := w.license(id)
+	if l["end_date"] != "2033-01-01" || l["term_years"] != float64(7) {
+		t.Fatalf("after renewing for 2 more years: end %v, term %v; want 2033-01-01, 7", l["end_date"], l["term_years"])
+	}
+
+	// Saving the edit form as shown changes neither the term nor the end date.
+	dist.get(fmt.Sprintf("/licenses/%d/edit", id))
+	dist.assertContains(`<option value="7" selected>`)
+	form := url.Values{"product": {"octo"}, "features": {"core", "voice"}, "prepaid_cores": {"5"}, "currency": {"EUR"},
+		"prepaid_core_price": {"100.00"}, "extra_core_price": {"150.00"}, "escalation_factor": {"0.33"}, "term_years": {"7"},
+		"payment_period": {"annual"}, "invoicing_period": {"monthly"}, "start_date": {"2026-01-01"}, "start_threshold": {"5"},
+		"partner": {"Integrator AG"}}
+	form.Set("location", "LOC-2")
+	dist.status(dist.post(fmt.Sprintf("/licenses/%d/edit", id), form), http.StatusSeeOther)
+	l = w.license(id)
+	if l["end_date"] != "2033-01-01" || l["term_years"] != float64(7) || l["location"] != "LOC-2" {
+		t.Errorf("after editing the location: end %v, term %v, location %v", l["end_date"], l["term_years"], l["location"])
+	}
+	if status, out := w.api(w.distToken, http.MethodPatch, fmt.Sprintf("/api/v1/licenses/%d", id), map[string]any{"term_years": 8}); status != http.StatusBadRequest {
+		t.Errorf("PATCH term_years 8: %d %v, want 400 (the term chosen by hand is 1 to 5 years)", status, out)
 	}
 }

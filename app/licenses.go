@@ -293,8 +293,12 @@ func applyLicenseFields(f licenseFields, l *store.License, product store.Product
 		}
 		l.Terms.EscalationFactor = v
 	}
-	if err := intField("term_years", &l.TermYears, 1, 5, "The term is 1 to 5 years."); err != nil {
-		return err
+	// A term is chosen from 1 to 5 years; renewals make it grow past that, and such a term may be
+	// sent back unchanged (the edit form does).
+	if strings.TrimSpace(f.vals["term_years"]) != strconv.Itoa(l.TermYears) {
+		if err := intField("term_years", &l.TermYears, 1, 5, "The term is 1 to 5 years."); err != nil {
+			return err
+		}
 	}
 	for _, e := range []struct {
 		name    string
