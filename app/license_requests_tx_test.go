@@ -49,7 +49,7 @@ func (w *licenseWorld) licenseForm(orgID int64, requestID string) url.Values {
 }
 
 // requestLicense makes a license request as a client owner through the portal and answers its id.
-func (w *licenseWorld) requestLicense(t *testing.T, email, password string, client store.Org) string {
+func (w *licenseWorld) requestLicense(t testing.TB, email, password string, client store.Org) string {
 	t.Helper()
 	b := w.a.browser()
 	b.signIn(email, password)
@@ -120,4 +120,39 @@ func TestLicenseForOneClientCannotFulfilAnothersRequest(t *testing.T) {
 	dist.status(dist.post("/licenses", w.licenseForm(tailspin.ID, req)), http.StatusSeeOther)
 	dist.get("/license-requests")
 	dist.assertContains("accepted")
+}
+
+// TestRenewalRequestFulfilledWithTheRenewal: renewing from a client's renewal request moves the
+// end date and closes the request together, once.
+func TestRenewalRequestFulfilledWithTheRenewal(t *testing.T) {
+	w := newLicenseWorld(t)
+	id, _ := w.newLicense(map[string]any{"start_date": "2026-01-01"})
+	client := w.a.browser()
+	client.signIn(w.clientOwner, adminPassword)
+	client.get(fmt.Sprintf("/license-requests/new?license=%d", id))
+	client.status(client.post("/license-requests", url.Values{"organization_id": {fmt.Sprint(w.client.ID)}, "kind": {"renewal"},
+		"license_id": {fmt.Sprint(id)}, "term_years": {"2"}, "payment_period": {"annual"}, "product": {"octo"}}), http.StatusSeeOther)
+	rs, err := w.a.db.LicenseRequests(t.Context(), false, []int64{w.client.ID})
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("requests %v, %v", rs, err)
+	}
+
+	dist := w.a.browser()
+	dist.signIn(w.distOwner, adminPassword)
+	dist.get("/license-requests")
+	renew := fmt.Sprintf("/license-requests/%d/renew", rs[0].ID)
+	dist.status(dist.post(renew, url.Values{}), http.StatusSeeOther)
+	if l := w.license(id); l["end_date"] != "2029-01-01" || l["term_years"] != float64(3) {
+		t.Errorf("after the renewal: end %v, term %v; want 2029-01-01, 3", l["end_date"], l["term_years"])
+	}
+	dist.get("/license-requests")
+	dist.assertContains("accepted")
+
+	before := w.writeCounts(t)
+	if resp := dist.post(renew, url.Values{}); resp.StatusCode != http.StatusConflict {
+		t.Errorf("renewing from the same request again: %d, want 409", resp.StatusCode)
+	}
+	if after := w.writeCounts(t); after != before || w.license(id)["end_date"] != "2029-01-01" {
+		t.Errorf("a refused renewal wrote: before %+v, after %+v", before, after)
+	}
 }
