@@ -66,7 +66,7 @@ func (a *testApp) start() {
 	}
 	a.db.Now = a.clock.Now
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
+	if _, fuzz := a.t.(*testing.F); testing.Verbose() && !fuzz { // a fuzz target may not log through F
 		log = slog.New(slog.NewTextHandler(testWriter{a.t}, nil))
 	}
 	if a.srv, err = New(a.cfg, a.db, a.secret, log, a.clock); err != nil {
