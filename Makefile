@@ -3,31 +3,40 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 BIN     := bin/keyward
 VENDOR  := assets/vendor/chart.umd.min.js
+# make bench starts its own server here; choose another with make bench BENCH_ADDR=127.0.0.1:18090
+BENCH_ADDR ?= 127.0.0.1:18081
 
 export CGO_ENABLED := 0
 
-.PHONY: build run test bench assets clean
+.PHONY: build run test tidy-check bench assets clean
 
 ## build: the single binary, with the views, assets and migrations embedded
 build: assets
 	$(GO) build -trimpath -ldflags '-s -w -X main.version=$(VERSION)' -o $(BIN) .
 
-## run: build, then serve http://localhost:8080 with demo data in ./data
+## run: build, then serve http://localhost:8080 with demo data in ./data, on loopback only:
+## the demo passwords are public
 run: build
-	./$(BIN) --demo --data ./data
+	./$(BIN) --demo --data ./data --addr 127.0.0.1:8080
 
-## test: vet, formatting and every test (browser tests need Debian's chromium)
-test: assets
+## test: tidy modules, vet, formatting and every test (browser tests need Debian's chromium)
+test: assets tidy-check
 	$(GO) vet ./...
 	@unformatted=$$(gofmt -l $$(find . -name '*.go' -not -path './node_modules/*')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) test -timeout 20m ./...
 
+## tidy-check: go.mod and go.sum are as `go mod tidy` leaves them (it prints what it would change)
+tidy-check:
+	@$(GO) mod tidy -diff || { echo "go.mod or go.sum is not tidy: run go mod tidy"; exit 1; }
+
 ## bench: Go benchmarks, then load runs with wrk (Debian's) against a real server on loopback
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk"; exit 1; }
-	@dir=$$(mktemp -d); addr=127.0.0.1:18081; \
+	@addr=$(BENCH_ADDR); if curl -s -o /dev/null http://$$addr/; then \
+	  echo "something already listens on $$addr: choose another address with make bench BENCH_ADDR=127.0.0.1:PORT"; exit 1; fi; \
+	  dir=$$(mktemp -d); \
 	  KEYWARD_ADMIN_PASSWORD=bench-password-1 ./$(BIN) --demo --data $$dir --addr $$addr --device-rate 0 >$$dir/out.log 2>/dev/null & pid=$$!; \
 	  trap 'kill $$pid; wait $$pid; rm -rf $$dir' EXIT; \
 	  for i in $$(seq 100); do curl -fsS http://$$addr/healthz >/dev/null 2>&1 && break; sleep 0.1; done; \

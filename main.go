@@ -2,6 +2,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -13,6 +14,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -65,12 +67,21 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "keyward:", err)
+		fmt.Fprintln(os.Stderr, err) // it starts with the command: "keyward backup: …"
 		os.Exit(1)
 	}
 }
 
-// run is the whole program: tests call it as the shell would.
+// synopses are the commands' lines of the help, repeated in the one-line message of a mistyped
+// command so that it says what to type without the whole help.
+var synopses = map[string]string{
+	"serve":   "keyward [serve] [flags]",
+	"migrate": "keyward migrate [--data DIR]",
+	"backup":  "keyward backup [--data DIR] FILE",
+	"token":   "keyward token [--data DIR] --email E [--name N]",
+}
+
+// run is the whole program: tests call it as the shell would. Its errors start with the command.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	for _, a := range args {
 		if a == "-h" || a == "-help" || a == "--help" {
@@ -78,13 +89,37 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return nil
 		}
 	}
-	command := "serve"
+	command, explicit := "serve", false
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		command, args = args[0], args[1:]
+		command, args, explicit = args[0], args[1:], true
 	}
-	fs := flag.NewFlagSet("keyward "+command, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	switch command {
+	case "version":
+		fmt.Fprintln(stdout, "keyward", version)
+		return nil
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	if _, ok := synopses[command]; !ok {
+		return fmt.Errorf("keyward: unknown command %q (keyward --help lists the commands)", command)
+	}
+	name := "keyward " + command
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	// The flag package would print the whole help before its error: the error alone says more.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	if err := runCommand(ctx, fs, command, args, getenv, stdout, stderr); err != nil {
+		if !explicit {
+			name = "keyward"
+		}
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
+// runCommand runs one command of run, its flags not yet parsed.
+func runCommand(ctx context.Context, fs *flag.FlagSet, command string, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	data := fs.String("data", "./data", "")
 	switch command {
 	case "serve":
@@ -96,7 +131,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fs.IntVar(&cfg.DeviceRate, "device-rate", 1200, "")
 		retention := fs.String("raw-retention", "45d", "")
 		fs.BoolVar(&cfg.Demo, "demo", false, "")
-		if err := parseFlags(fs, args, getenv, 0); err != nil {
+		if err := parseFlags(fs, args, getenv, command); err != nil {
 			return err
 		}
 		cfg.DataDir = *data
@@ -110,17 +145,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return serve(ctx, cfg, getenv, stdout, stderr)
 	case "migrate":
-		if err := parseFlags(fs, args, getenv, 0); err != nil {
+		if err := parseFlags(fs, args, getenv, command); err != nil {
 			return err
 		}
-		db, err := openDB(ctx, *data)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout, "The database is up to date.")
-		return db.Close()
+		return migrate(ctx, *data, stdout)
 	case "backup":
-		if err := parseFlags(fs, args, getenv, 1); err != nil {
+		if err := parseFlags(fs, args, getenv, command, "FILE"); err != nil {
 			return err
 		}
 		db, err := openDB(ctx, *data)
@@ -129,18 +159,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		defer db.Close()
 		if err := db.Backup(ctx, fs.Arg(0)); err != nil {
-			return fmt.Errorf("backup: %w", err)
+			return err
 		}
 		fmt.Fprintf(stdout, "Wrote a consistent copy of the database to %s.\n", fs.Arg(0))
 		return nil
 	case "token":
 		email := fs.String("email", "", "")
 		name := fs.String("name", "command line", "")
-		if err := parseFlags(fs, args, getenv, 0); err != nil {
+		if err := parseFlags(fs, args, getenv, command); err != nil {
 			return err
 		}
 		if *email == "" {
-			return errors.New("token: --email is required")
+			return fmt.Errorf("--email is required: %s", synopses[command])
 		}
 		db, err := openDB(ctx, *data)
 		if err != nil {
@@ -149,7 +179,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		defer db.Close()
 		user, err := db.FindUserByEmail(ctx, *email)
 		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("token: no user has the email %s", *email)
+			return fmt.Errorf("no user has the email %s", *email)
 		} else if err != nil {
 			return err
 		}
@@ -159,20 +189,36 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		fmt.Fprintln(stdout, token)
 		return nil
-	case "version":
-		fmt.Fprintln(stdout, "keyward", version)
-		return nil
-	case "help":
-		fmt.Fprint(stdout, usage)
-		return nil
 	}
-	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", command)
 }
 
+// migrate brings the database of dataDir up to date and says what it did: created it, applied
+// some migrations, or nothing.
+func migrate(ctx context.Context, dataDir string, stdout io.Writer) error {
+	path := filepath.Join(dataDir, "keyward.db")
+	info, err := os.Stat(path)
+	created := err != nil || info.Size() == 0
+	db, err := openDB(ctx, dataDir)
+	if err != nil {
+		return err
+	}
+	applied := db.Applied()
+	switch {
+	case created:
+		fmt.Fprintf(stdout, "Created the database %s (%d migrations, up to %s).\n", path, len(applied), applied[len(applied)-1])
+	case len(applied) > 0:
+		fmt.Fprintf(stdout, "Applied %d migration(s) to %s: %s. It is up to date.\n", len(applied), path, strings.Join(applied, ", "))
+	default:
+		fmt.Fprintf(stdout, "The database %s is already up to date.\n", path)
+	}
+	return db.Close()
+}
+
 // parseFlags reads the flags, the environment first (KEYWARD_ + NAME) so that the command line wins,
-// and checks the number of positional arguments.
-func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string, positional int) error {
+// and checks the positional arguments against their names. Its errors are one line that says what
+// to type instead.
+func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string, command string, positional ...string) error {
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
 		name := "KEYWARD_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
@@ -186,16 +232,34 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string, pos
 		return envErr
 	}
 	if err := fs.Parse(args); err != nil {
-		return err
+		return fmt.Errorf("%w (keyward --help lists the flags)", err)
 	}
-	if fs.NArg() != positional {
-		fs.Usage()
-		if positional == 0 {
-			return fmt.Errorf("%s: unexpected argument %q (flags come before arguments)", fs.Name(), fs.Arg(0))
-		}
-		return fmt.Errorf("%s: want %d argument(s), got %d", fs.Name(), positional, fs.NArg())
+	rest, n := fs.Args(), len(positional)
+	switch {
+	case n > 0 && len(rest) > n && strings.HasPrefix(rest[n], "-"):
+		// The flag package stops at the first argument: the flags typed after it arrive here unread.
+		fixed := slices.Concat([]string{"keyward", command}, args[:len(args)-len(rest)], rest[n:], rest[:n])
+		return fmt.Errorf("flags go before the %s: %s", strings.ToLower(strings.Join(positional, " ")), shellJoin(fixed))
+	case len(rest) < len(positional):
+		return fmt.Errorf("missing %s: %s", strings.Join(positional[len(rest):], " "), synopses[command])
+	case len(rest) > len(positional):
+		return fmt.Errorf("unexpected argument %q: %s", rest[len(positional)], synopses[command])
 	}
 	return nil
+}
+
+// shellJoin writes args as a command line a shell reads back the same.
+func shellJoin(args []string) string {
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = a
+		if a == "" || strings.ContainsFunc(a, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@%_+=:,./-", r))
+		}) {
+			quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+	}
+	return strings.Join(quoted, " ")
 }
 
 // baseURLFor is --base-url, or, when neither the flag nor KEYWARD_BASE_URL gives it, the local
@@ -240,19 +304,26 @@ func serve(ctx context.Context, cfg app.Config, getenv func(string) string, stdo
 	if err != nil {
 		return err
 	}
-	fresh, err := srv.Bootstrap(ctx, getenv("KEYWARD_ADMIN_EMAIL"), getenv("KEYWARD_ADMIN_PASSWORD"), stdout)
+	// What a person must read (a generated password, the demo sign-ins, the address) is printed
+	// last, after the logs of start-up, so that they do not scroll it away; and printed even when
+	// start-up fails after it, since a generated password is never shown again.
+	var banner bytes.Buffer
+	printBanner := func() { stdout.Write(banner.Bytes()); banner.Reset() }
+	defer printBanner()
+	fresh, err := srv.Bootstrap(ctx, getenv("KEYWARD_ADMIN_EMAIL"), getenv("KEYWARD_ADMIN_PASSWORD"), &banner)
 	if err != nil {
 		return err
 	}
-	if cfg.Demo {
-		if fresh {
-			if err := srv.LoadDemo(ctx); err != nil {
-				return fmt.Errorf("loading demo data: %w (remove %s and start again)", err, cfg.DataDir)
-			}
+	switch {
+	case cfg.Demo && fresh:
+		if err := srv.LoadDemo(ctx); err != nil {
+			return fmt.Errorf("loading demo data: %w (remove %s and start again)", err, cfg.DataDir)
 		}
-		if err := srv.PrintDemoSignIns(ctx, stdout); err != nil {
+		if err := srv.PrintDemoSignIns(ctx, &banner); err != nil {
 			return err
 		}
+	case cfg.Demo:
+		fmt.Fprintf(&banner, "--demo loads nothing: %s already holds data (remove it to start the demo afresh).\n", cfg.DataDir)
 	}
 	// Bootstrap's argon2 hash (19 MiB) and the demo data are garbage now: give that memory back
 	// rather than carry it while idle.
@@ -260,7 +331,8 @@ func serve(ctx context.Context, cfg app.Config, getenv func(string) string, stdo
 	if err := srv.Listen(cfg.Addr); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Keyward %s is listening on %s; open %s\n", version, srv.URL(), cfg.BaseURL)
+	fmt.Fprintf(&banner, "Keyward %s is listening on %s; open %s\n", version, srv.URL(), cfg.BaseURL)
+	printBanner()
 
 	<-ctx.Done()
 	log.Info("shutting down")

@@ -33,7 +33,12 @@ func (s *Server) adminUsers(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "admin-users", fiber.Map{"Title": "Users", "Users": users, "Query": c.Query("q"), "Pager": p.done(c, total)})
+	required, err := s.db.TwoFactorRequired(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return s.render(c, "admin-users", fiber.Map{"Title": "Users", "Users": users, "Query": c.Query("q"), "Pager": p.done(c, total),
+		"TwoFactorRequired": required})
 }
 
 // deactivateUser ends an account's sessions, stops its API tokens and refuses its sign-in.

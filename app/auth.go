@@ -170,8 +170,11 @@ func (s *Server) login(c *fiber.Ctx) error {
 		}
 		return fail(http.StatusForbidden, "This account has been deactivated. Ask your administrator to reactivate it.")
 	}
+	if user.TwoFactor {
+		return s.startSecondStep(c, user, next)
+	}
 
-	if err := s.startSession(c, user); err != nil {
+	if err := s.startSession(c, user, "login", ""); err != nil {
 		var refused *Error
 		if errors.As(err, &refused) {
 			return fail(refused.Status, refused.Message)
@@ -218,10 +221,10 @@ func (s *Server) rememberDevice(c *fiber.Ctx, user store.User) {
 	s.setCookie(c, deviceCookie, value+"~"+s.sign("device", value), deviceCookieAge)
 }
 
-// startSession signs user in: a new session id, its cookie, and the audit entry. It refuses
-// (403, audited) a user whose organizations are all suspended clients, wherever the sign-in
-// comes from: the form, an invitation, a password reset.
-func (s *Server) startSession(c *fiber.Ctx, user store.User) error {
+// startSession signs user in: a new session id, its cookie, and the audit entry (action says
+// how: "login", or with a second factor). It refuses (403, audited) a user whose organizations
+// are all suspended clients, wherever the sign-in comes from: the form, an invitation, a password reset.
+func (s *Server) startSession(c *fiber.Ctx, user store.User, action, details string) error {
 	ctx, ip := c.UserContext(), clientIP(c)
 	if msg, err := s.suspendedOnly(c, user); err != nil {
 		return err
@@ -241,7 +244,7 @@ func (s *Server) startSession(c *fiber.Ctx, user store.User) error {
 			return err
 		}
 	}
-	if err := s.db.Audit(ctx, store.AuditEntry{ActorUserID: user.ID, ActorEmail: user.Email, Action: "login", IP: ip}); err != nil {
+	if err := s.db.Audit(ctx, store.AuditEntry{ActorUserID: user.ID, ActorEmail: user.Email, Action: action, IP: ip, Details: details}); err != nil {
 		return err
 	}
 	s.setCookie(c, sessionCookie, raw, sessionAbsoluteTimeout)

@@ -37,6 +37,9 @@ func TestDemoLicensesCoverEveryStatus(t *testing.T) {
 	if notified == 0 {
 		t.Error("no demo license ending within 30 days has its notification")
 	}
+	if on, err := a.db.TwoFactorRequired(ctx); err != nil || on {
+		t.Errorf("the demo requires two-factor sign-in (%v, %v): it must leave it off", on, err)
+	}
 	b := a.browser()
 	b.signIn("dora@northwind.example", DemoPassword)
 	b.follow(b.get("/licenses?ending_within=30")) // the demo terms come first

@@ -93,9 +93,9 @@ func (s *Server) loadDemoUsage(ctx context.Context) error {
 						v := demoServiceCores(svc.name, svc.share, cores, rng)
 						micro := int64(v * 1e6)
 						hours = append(hours,
-							store.HourlyUsage{Hour: t, Service: svc.name, Metric: store.CoresMetric, Count: 180, Sum: micro * 180,
+							store.HourlyUsage{Hour: t, Service: svc.name, Metric: store.CoresMetric, Count: 180, Sum: store.SumOf(micro * 180),
 								Min: micro * 9 / 10, Max: micro * 11 / 10},
-							store.HourlyUsage{Hour: t, Service: svc.name, Metric: "memory_mb", Count: 180, Sum: int64(v*900e6) * 180,
+							store.HourlyUsage{Hour: t, Service: svc.name, Metric: "memory_mb", Count: 180, Sum: store.SumOf(int64(v*900e6) * 180),
 								Min: int64(v * 850e6), Max: int64(v * 950e6)})
 					}
 				}

@@ -238,7 +238,7 @@ func parseDeviceRequest(c *fiber.Ctx, requireFingerprint bool) (deviceRequest, e
 	var r deviceRequest
 	if body := c.Body(); len(body) > 0 {
 		if err := json.Unmarshal(body, &r); err != nil {
-			return r, badInput("", "The body must be a JSON object: %s", jsonProblem(err))
+			return r, badJSON(err, "a JSON object")
 		}
 	}
 	if r.Fingerprint == "" && requireFingerprint {
@@ -257,8 +257,11 @@ func parseDeviceRequest(c *fiber.Ctx, requireFingerprint bool) (deviceRequest, e
 		if r.Setup == "" {
 			return r, badInput("setup", "Name the setup whose elements these are.")
 		}
-		if r.Elements.APs < 0 || r.Elements.Rooms < 0 {
-			return r, badInput("elements", "Elements are counts of 0 or more.")
+		if !inRange(r.Elements.APs, 0, maxElements) {
+			return r, badInput("elements.aps", "A setup has 0 to %d APs.", maxElements)
+		}
+		if !inRange(r.Elements.Rooms, 0, maxElements) {
+			return r, badInput("elements.rooms", "A setup has 0 to %d rooms.", maxElements)
 		}
 	}
 	return r, nil

@@ -31,6 +31,10 @@ var notices = map[string]string{
 	"user-deactivated":   "Account deactivated: its sessions ended and its API tokens were revoked.",
 	"user-reactivated":   "Account reactivated.",
 	"password-reset":     "Your password was changed. Sign in with the new one.",
+	"two-factor-expired": "Your sign-in took too long, or was interrupted. Sign in again.",
+	"two-factor-off":     "Two-factor sign-in is off. Sign-in asks for your password only.",
+	"two-factor-reset":   "Two-factor sign-in reset: the user signs in with their password and was told by email.",
+	"security-saved":     "Security settings saved.",
 }
 
 // formError re-renders a form page with the message of a bad input next to its field

@@ -245,7 +245,7 @@ func (s *Server) acceptInvitation(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
-	if err := s.startSession(c, user); err != nil {
+	if err := s.startSession(c, user, "login", ""); err != nil {
 		return err
 	}
 	return c.Redirect(fmt.Sprintf("/orgs/%d", inv.OrgID), http.StatusSeeOther)

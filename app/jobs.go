@@ -19,7 +19,7 @@ func (s *Server) newScheduler() (gocron.Scheduler, error) {
 		run   func(context.Context) error
 	}{
 		{"delete expired sessions", time.Hour, s.deleteExpiredSessions},
-		{"retry email delivery", time.Minute, func(context.Context) error { s.wakeOutbox(); return nil }},
+		{"retry email delivery", outboxRetryEvery, func(context.Context) error { s.wakeOutbox(); return nil }},
 		{"prune raw usage", time.Hour, s.pruneRawUsage},
 		// Hourly rather than daily: each run is idempotent, and a day's changes then never wait long.
 		{"license lifecycle", time.Hour, s.licenseLifecycle},
@@ -32,6 +32,13 @@ func (s *Server) newScheduler() (gocron.Scheduler, error) {
 			return nil, err
 		}
 	}
+	// Invoices once a day, at 01:00 UTC: the day before is over by then. Listen runs it once too, to
+	// catch up after a downtime.
+	if _, err := sched.NewJob(gocron.DailyJob(1, gocron.NewAtTimes(gocron.NewAtTime(1, 0, 0))),
+		gocron.NewTask(s.runJob, "invoice generation", s.generateInvoices), gocron.WithName("invoice generation"),
+		gocron.WithSingletonMode(gocron.LimitModeReschedule)); err != nil {
+		return nil, err
+	}
 	return sched, nil
 }
 
@@ -42,11 +49,19 @@ func (s *Server) runJob(name string, run func(context.Context) error) {
 	}
 }
 
-// deleteExpiredSessions removes the sessions past their idle or absolute timeout.
+// deleteExpiredSessions removes the sessions past their idle or absolute timeout, and the
+// half-sessions of sign-ins that never got their second factor.
 func (s *Server) deleteExpiredSessions(ctx context.Context) error {
 	n, err := s.db.DeleteExpiredSessions(ctx, sessionIdleTimeout, sessionAbsoluteTimeout)
 	if n > 0 {
 		s.log.Info("deleted expired sessions", "count", n)
+	}
+	if err != nil {
+		return err
+	}
+	n, err = s.db.DeleteExpiredLoginChallenges(ctx)
+	if n > 0 {
+		s.log.Info("deleted expired sign-in challenges", "count", n)
 	}
 	return err
 }

@@ -3,11 +3,6 @@ package app
 import (
 	"bytes"
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,40 +47,18 @@ func guardedLicense(c *fiber.Ctx) store.License {
 	return l
 }
 
-// keyCipher seals license keys with a key derived from the instance secret.
-func (s *Server) keyCipher() cipher.AEAD {
-	m := hmac.New(sha256.New, s.secret)
-	m.Write([]byte("license-key"))
-	block, err := aes.NewCipher(m.Sum(nil))
-	if err != nil {
-		panic(err) // a 32-byte key always makes a cipher
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		panic(err)
-	}
-	return aead
-}
-
 // newLicenseKey makes a key and sets its digest, sealed copy and suffix on the license.
 func (s *Server) newLicenseKey(l *store.License) string {
 	key := licensekey.New()
-	aead := s.keyCipher()
-	nonce := make([]byte, aead.NonceSize())
-	rand.Read(nonce)
 	l.KeyHash = digest(key)
-	l.KeyEnc = aead.Seal(nonce, nonce, []byte(key), []byte("license-key"))
+	l.KeyEnc = s.seal("license-key", []byte(key), []byte("license-key"))
 	l.KeySuffix = licensekey.Suffix(key)
 	return key
 }
 
 // revealKey opens the sealed copy of a license's key.
 func (s *Server) revealKey(l store.License) (string, error) {
-	aead := s.keyCipher()
-	if len(l.KeyEnc) < aead.NonceSize() {
-		return "", errors.New("sealed license key too short")
-	}
-	key, err := aead.Open(nil, l.KeyEnc[:aead.NonceSize()], l.KeyEnc[aead.NonceSize():], []byte("license-key"))
+	key, err := s.unseal("license-key", l.KeyEnc, []byte("license-key"))
 	if err != nil {
 		return "", fmt.Errorf("unable to open license key %d: %w", l.ID, err)
 	}
@@ -194,11 +167,12 @@ func formLicenseFields(c *fiber.Ctx, product store.Product) (licenseFields, erro
 		for _, o := range []struct {
 			name string
 			dst  **int
-		}{{"max_users." + ft.Code, &in.MaxSimultaneousUsers}, {"timeout." + ft.Code, &in.FloatingTimeoutMinutes}} {
+			max  int
+		}{{"max_users." + ft.Code, &in.MaxSimultaneousUsers, maxSeats}, {"timeout." + ft.Code, &in.FloatingTimeoutMinutes, maxTimeoutMinutes}} {
 			if v := strings.TrimSpace(c.FormValue(o.name)); v != "" {
 				n, err := strconv.Atoi(v)
-				if err != nil || n < 0 {
-					return f, badInput(o.name, "Enter a whole number of 0 or more, or leave it empty for the product's default.")
+				if err != nil || !inRange(n, 0, o.max) {
+					return f, badInput(o.name, "Enter a whole number from 0 to %d, or leave it empty for the product's default.", o.max)
 				}
 				*o.dst = &n
 			}
@@ -228,9 +202,13 @@ func applyLicenseFields(f licenseFields, l *store.License, product store.Product
 				return badInput("features", "The feature %q is listed twice.", in.Code)
 			}
 			seen[in.Code] = true
-			for _, v := range []*int{in.MaxSimultaneousUsers, in.FloatingTimeoutMinutes} {
-				if v != nil && *v < 0 {
-					return badInput(fmt.Sprintf("features[%d]", i), "Overrides are whole numbers of 0 or more.")
+			for _, o := range []struct {
+				name string
+				v    *int
+				max  int
+			}{{"max_simultaneous_users", in.MaxSimultaneousUsers, maxSeats}, {"floating_timeout_minutes", in.FloatingTimeoutMinutes, maxTimeoutMinutes}} {
+				if o.v != nil && !inRange(*o.v, 0, o.max) {
+					return badInput(fmt.Sprintf("features[%d].%s", i, o.name), "Overrides are whole numbers from 0 to %d.", o.max)
 				}
 			}
 			fs = append(fs, store.LicenseFeature{Feature: ft, MaxOverride: in.MaxSimultaneousUsers, TimeoutOverride: in.FloatingTimeoutMinutes})
@@ -258,13 +236,14 @@ func applyLicenseFields(f licenseFields, l *store.License, product store.Product
 			return nil
 		}
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > 1_000_000_000 {
-			return badInput(name, "Enter a whole number of 0 or more, or leave it empty for no limit.")
+		if err != nil || !inRange(n, 0, maxLimit) {
+			return badInput(name, "Enter a whole number from 0 to %d, or leave it empty for no limit.", maxLimit)
 		}
 		*dst = &n
 		return nil
 	}
-	if err := intField("prepaid_cores", &l.Terms.PrepaidCores, 0, 1_000_000, "Enter the prepaid cores as a whole number of 0 or more."); err != nil {
+	if err := intField("prepaid_cores", &l.Terms.PrepaidCores, 0, maxPrepaidCores,
+		fmt.Sprintf("Enter the prepaid cores as a whole number from 0 to %d.", maxPrepaidCores)); err != nil {
 		return err
 	}
 	if f.has("currency") {
@@ -347,7 +326,8 @@ func applyLicenseFields(f licenseFields, l *store.License, product store.Product
 	if strings.TrimSpace(f.vals["start_threshold"]) == "" {
 		return nil // the product's, or the license's as it is
 	}
-	return intField("start_threshold", &l.StartThreshold, 1, 100_000, "The start threshold is a number of devices, 1 or more.")
+	return intField("start_threshold", &l.StartThreshold, 1, maxStartThreshold,
+		fmt.Sprintf("The start threshold is a number of devices from 1 to %d.", maxStartThreshold))
 }
 
 // licenseOrgs resolves and authorizes the organizations of a new license: the client from

@@ -1,87 +1,54 @@
 package app
 
 import (
-	"bytes"
-	"encoding/base64"
-	"io"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
-	"net"
-	"net/mail"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
+	"keyward/app/smtptest"
 )
 
 // mailServer is a real SMTP server in the test process that keeps what it receives.
 type mailServer struct {
-	t    *testing.T
-	addr string
-	srv  *smtp.Server
-	ln   net.Listener
-
-	mu   sync.Mutex
-	mail []receivedMail
+	*smtptest.Server
+	t *testing.T
 }
 
 // receivedMail is one message as a person's mail client would show it.
-type receivedMail struct {
-	To, MessageID, Subject, Text, HTML string
-}
+type receivedMail struct{ smtptest.Message }
 
 func newMailServer(t *testing.T) *mailServer {
 	t.Helper()
-	m := &mailServer{t: t}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, err := smtptest.New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.addr = ln.Addr().String()
-	m.serve(ln)
-	t.Cleanup(m.stop)
-	return m
-}
-
-func (m *mailServer) serve(ln net.Listener) {
-	m.ln = ln
-	m.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &mailSession{m: m}, nil }))
-	m.srv.Domain = "localhost"
-	m.srv.AllowInsecureAuth = true
-	go m.srv.Serve(ln)
+	t.Cleanup(srv.Stop)
+	return &mailServer{Server: srv, t: t}
 }
 
 // url is the --smtp-url of the server.
-func (m *mailServer) url() string { return "smtp://" + m.addr + "?tls=none" }
+func (m *mailServer) url() string { return m.URL() }
 
 // stop takes the server down (the port refuses connections) until start.
-func (m *mailServer) stop() {
-	if m.srv != nil {
-		m.ln.Close() // Close alone misses a listener that Serve has not registered yet
-		m.srv.Close()
-		m.srv = nil
-	}
-}
+func (m *mailServer) stop() { m.Stop() }
 
 // start brings a stopped server back on the same address.
 func (m *mailServer) start() {
 	m.t.Helper()
-	ln, err := net.Listen("tcp", m.addr)
-	if err != nil {
+	if err := m.Start(); err != nil {
 		m.t.Fatal(err)
 	}
-	m.serve(ln)
 }
 
 // received lists the messages so far.
 func (m *mailServer) received() []receivedMail {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]receivedMail(nil), m.mail...)
+	var out []receivedMail
+	for _, e := range m.Messages() {
+		out = append(out, receivedMail{e})
+	}
+	return out
 }
 
 // waitFor waits (up to 15 s) for a message to `to` whose subject contains subject, and returns it.
@@ -121,62 +88,4 @@ func (e receivedMail) link(t *testing.T) string {
 		t.Fatalf("no link in the email %q:\n%s", e.Subject, e.Text)
 	}
 	return m[1]
-}
-
-type mailSession struct {
-	m  *mailServer
-	to []string
-}
-
-func (s *mailSession) Reset()                                    { s.to = nil }
-func (s *mailSession) Logout() error                             { return nil }
-func (s *mailSession) Mail(string, *smtp.MailOptions) error      { return nil }
-func (s *mailSession) Rcpt(to string, _ *smtp.RcptOptions) error { s.to = append(s.to, to); return nil }
-
-func (s *mailSession) Data(r io.Reader) error {
-	msg, err := mail.ReadMessage(r)
-	if err != nil {
-		return err
-	}
-	dec := new(mime.WordDecoder)
-	subject, _ := dec.DecodeHeader(msg.Header.Get("Subject"))
-	e := receivedMail{MessageID: msg.Header.Get("Message-Id"), Subject: subject}
-	if len(s.to) > 0 {
-		e.To = s.to[0]
-	}
-	mediaType, params, _ := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if strings.HasPrefix(mediaType, "multipart/") {
-		mr := multipart.NewReader(msg.Body, params["boundary"])
-		for {
-			p, err := mr.NextPart()
-			if err != nil {
-				break
-			}
-			body := decodePart(p.Header.Get("Content-Transfer-Encoding"), p)
-			if strings.HasPrefix(p.Header.Get("Content-Type"), "text/html") {
-				e.HTML = body
-			} else if strings.HasPrefix(p.Header.Get("Content-Type"), "text/plain") {
-				e.Text = body
-			}
-		}
-	} else {
-		e.Text = decodePart(msg.Header.Get("Content-Transfer-Encoding"), msg.Body)
-	}
-	s.m.mu.Lock()
-	s.m.mail = append(s.m.mail, e)
-	s.m.mu.Unlock()
-	return nil
-}
-
-func decodePart(encoding string, r io.Reader) string {
-	var b []byte
-	switch strings.ToLower(encoding) {
-	case "quoted-printable":
-		b, _ = io.ReadAll(quotedprintable.NewReader(r))
-	case "base64":
-		b, _ = io.ReadAll(base64.NewDecoder(base64.StdEncoding, r))
-	default:
-		b, _ = io.ReadAll(r)
-	}
-	return string(bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n")))
 }

@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"github.com/gofiber/fiber/v2"
+
+	"keyward/app/ingest"
 )
 
 // openAPIDoc is the OpenAPI 3 description of the JSON APIs, built once.
@@ -55,7 +57,9 @@ var errorCodes = map[string]string{
 	"401": "No or invalid credentials (UNAUTHORIZED; INVALID_LICENSE_KEY on the device API).",
 	"403": "Not allowed (FORBIDDEN), or the license cannot be used: PENDING_PROVISION, ACCESS_DENIED, CONTRACT_FINALIZED, TOO_MANY_DEVICES, LIMIT_EXCEEDED, FEATURE_NOT_LICENSED, NO_FLOATING_SLOT.",
 	"404": "Unknown, or not yours (NOT_FOUND; DEVICE_NOT_ACTIVATED).",
-	"409": "Conflict (CONFLICT, INVALID_TRANSITION).",
+	"409": "Conflict (CONFLICT, INVALID_TRANSITION; on invoices INVALID_STATE, ALREADY_INVOICED, NOTHING_TO_INVOICE, AMOUNT_TOO_LARGE).",
+	"413": "Too large (TOO_LARGE).",
+	"415": "Unsupported body (UNSUPPORTED_MEDIA_TYPE): compressed or multipart bodies where none is taken, another Content-Type than the one required.",
 	"429": "Rate limited (RATE_LIMITED); see Retry-After.",
 }
 
@@ -85,6 +89,13 @@ func op(summary, security string, body obj, okStatus string, ok obj, errs ...str
 	return o
 }
 
+// intRange is an integer from lo to hi (docs/bounds.md); nullIntRange also takes null.
+func intRange(lo, hi int) obj { return obj{"type": "integer", "minimum": lo, "maximum": hi} }
+
+func nullIntRange(lo, hi int) obj {
+	return obj{"type": "integer", "nullable": true, "minimum": lo, "maximum": hi}
+}
+
 func idParameter() []obj {
 	return []obj{{"name": "id", "in": "path", "required": true, "schema": tInt}}
 }
@@ -95,19 +106,19 @@ func openAPISpec() obj {
 	licenseInput := props(nil, obj{
 		"organization_id": tNullInt, "distributor_id": tNullInt, "product": tString,
 		"features": arrayOf(obj{"oneOf": []obj{tString, props([]string{"code"}, obj{"code": tString,
-			"max_simultaneous_users": tInt, "floating_timeout_minutes": tInt})}}),
-		"prepaid_cores": tInt, "prepaid_core_price": tDecimal, "extra_core_price": tDecimal,
+			"max_simultaneous_users": intRange(0, maxSeats), "floating_timeout_minutes": intRange(0, maxTimeoutMinutes)})}}),
+		"prepaid_cores": intRange(0, maxPrepaidCores), "prepaid_core_price": tDecimal, "extra_core_price": tDecimal,
 		"escalation_factor": obj{"type": "string", "example": "0.33"}, "currency": obj{"type": "string", "example": "EUR"},
 		"term_years": obj{"type": "integer", "minimum": 1, "maximum": 100,
 			"description": "Chosen from 1 to 5; renewals make it grow with the end date, and such a term may be sent back unchanged."}, "payment_period": obj{"type": "string", "enum": []string{"monthly", "annual"}},
 		"invoicing_period": obj{"type": "string", "enum": []string{"monthly", "semiannual"}}, "start_date": tDate,
-		"location": tString, "partner": tString, "max_aps": tNullInt, "max_rooms": tNullInt, "max_devices": tNullInt,
-		"start_threshold": tInt,
+		"location": tString, "partner": tString, "max_aps": nullIntRange(0, maxLimit), "max_rooms": nullIntRange(0, maxLimit),
+		"max_devices": nullIntRange(0, maxLimit), "start_threshold": intRange(1, maxStartThreshold),
 	})
 	createInput := props([]string{"product", "currency", "term_years", "payment_period"}, licenseInput["properties"].(obj))
 	used := props(nil, obj{"aps": tInt, "rooms": tInt, "devices": tInt})
 	deviceBody := props([]string{"fingerprint"}, obj{"fingerprint": tString, "setup": tString, "name": tString,
-		"elements": props(nil, obj{"aps": tInt, "rooms": tInt})})
+		"elements": props(nil, obj{"aps": intRange(0, maxElements), "rooms": intRange(0, maxElements)})})
 	orgFields := obj{"name": tString, "kind": obj{"type": "string", "enum": []string{"distributor", "client"}}, "parent_id": tNullInt,
 		"email": tString, "phone": tString, "address": tString, "zip": tString, "city": tString, "country": tString,
 		"tax_id": tString, "notes": tString, "status": obj{"type": "string", "enum": []string{"active", "suspended"}}}
@@ -119,7 +130,7 @@ func openAPISpec() obj {
 	for _, q := range []string{"status", "end_from", "end_to", "ending_within", "organization", "product", "feature", "q", "sort", "dir"} {
 		listParams = append(listParams, obj{"name": q, "in": "query", "schema": tString})
 	}
-	return obj{
+	spec := obj{
 		"openapi": "3.0.3",
 		"info": obj{"title": "Keyward API", "version": "1",
 			"description": "Management API (Authorization: Bearer kwp_…, the token user's rights) and device API (Authorization: License KW-…). " +
@@ -163,7 +174,9 @@ func openAPISpec() obj {
 				"A sample sent again for the same setup, service and second is a duplicate and changes nothing.", "license",
 				props([]string{"setup", "samples"}, obj{"setup": tString, "samples": arrayOf(props([]string{"time", "service", "metrics"}, obj{
 					"time": obj{"type": "string", "format": "date-time"}, "service": tString,
-					"metrics": obj{"type": "object", "additionalProperties": obj{"type": "number", "minimum": 0}}}))}),
+					"metrics": obj{"type": "object", "minProperties": 1, "maxProperties": 64,
+						"properties":           obj{"cores": obj{"type": "number", "minimum": 0, "maximum": ingest.MaxCores}},
+						"additionalProperties": obj{"type": "number", "minimum": -ingest.MaxMetric, "maximum": ingest.MaxMetric}}}))}),
 				"200", props(nil, obj{"accepted": tInt, "duplicates": tInt}), "400", "401", "403", "413", "429")},
 			"/api/v1/licenses/{id}/usage": obj{"get": withParams(op("Usage per setup, service and metric over a period (mean, min, max, samples), with each setup's billable cores.",
 				"bearer", nil, "200", props(nil, obj{"license_id": tInt, "from": tDate, "to": tDate, "resolution": tString,
@@ -172,7 +185,7 @@ func openAPISpec() obj {
 						"points": arrayOf(props(nil, obj{"time": tString, "mean": tNumber, "min": tNumber, "max": tNumber, "count": tInt}))}))}),
 				"400", "401", "404"), append(idParameter(), obj{"name": "from", "in": "query", "schema": tDate}, obj{"name": "to", "in": "query", "schema": tDate},
 				obj{"name": "resolution", "in": "query", "schema": obj{"type": "string", "enum": []string{"hour", "day", "month"}}}))},
-			"/api/v1/licenses/{id}/estimate": obj{"get": withParams(op("The cost of a month (DESIGN §5): prepaid and extra cost, total, projection, per-day breakdown. Money as decimal strings.",
+			"/api/v1/licenses/{id}/estimate": obj{"get": withParams(op("The cost of a month by the rules of docs/money.md: prepaid and extra cost, total, projection, per-day breakdown. Money as decimal strings.",
 				"bearer", nil, "200", props(nil, obj{"month": tString, "currency": tString, "prepaid_cores": tInt, "prepaid_cost": tString,
 					"extra_cost": tString, "total": tString, "complete": tBool, "projected_extra": tString, "projected_total": tString,
 					"days": arrayOf(props(nil, obj{"date": tString, "extra_cores": tInt, "extra_cost": tString,
@@ -198,10 +211,11 @@ func openAPISpec() obj {
 				"license": obj{"type": "apiKey", "in": "header", "name": "Authorization", "description": "License KW-XXXXX-XXXXX-XXXXX-XXXXX-XXXXX"},
 			},
 			"schemas": obj{
-				"Error":   props([]string{"error"}, obj{"error": props([]string{"code", "message"}, obj{"code": tString, "message": tString, "field": tString})}),
-				"Feature": props(nil, obj{"code": tString, "name": tString, "floating": tBool, "max_simultaneous_users": tInt, "floating_timeout_minutes": tInt}),
+				"Error": props([]string{"error"}, obj{"error": props([]string{"code", "message"}, obj{"code": tString, "message": tString, "field": tString})}),
+				"Feature": props(nil, obj{"code": tString, "name": tString, "floating": tBool, "max_simultaneous_users": intRange(0, maxSeats),
+					"floating_timeout_minutes": intRange(0, maxTimeoutMinutes)}),
 				"ProductInput": props([]string{"code", "name"}, obj{"code": obj{"type": "string", "pattern": "^[a-z0-9_-]{1,64}$"}, "name": tString,
-					"start_threshold": tInt, "excluded_services": arrayOf(tString), "features": arrayOf(ref("Feature"))}),
+					"start_threshold": intRange(1, maxStartThreshold), "excluded_services": arrayOf(tString), "features": arrayOf(ref("Feature"))}),
 				"OrganizationInput": props([]string{"name", "kind"}, orgFields),
 				"Organization": obj{"allOf": []obj{props(nil, obj{"id": tInt, "suspend_reason": tString,
 					"created_at": obj{"type": "string", "format": "date-time"}, "updated_at": obj{"type": "string", "format": "date-time"}}), props(nil, orgFields)}},
@@ -220,6 +234,8 @@ func openAPISpec() obj {
 			},
 		},
 	}
+	addInvoicesToOpenAPI(spec)
+	return spec
 }
 
 // openAPIPath turns a fiber route path into its OpenAPI form (:id → {id}).

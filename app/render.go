@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"html/template"
 	"strings"
 	"time"
@@ -25,8 +26,9 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"under": func(path, section string) bool {
 			return path == section || strings.HasPrefix(path, section+"/")
 		},
-		"markdown": renderTerms,
-		"fieldOf":  fieldOf,
+		"markdown":   renderTerms,
+		"fieldOf":    fieldOf,
+		"auditWords": auditWords,
 		"datetime": func(t time.Time) string {
 			if t.IsZero() {
 				return "—"
@@ -40,9 +42,19 @@ func (s *Server) templateFuncs() template.FuncMap {
 	return funcs
 }
 
-// amountText shows an amount with thousands separators and its currency: "1,098.50 EUR".
-func amountText(m billing.Money) string {
-	s := m.String()
+// amountText shows an amount (billing.Money or billing.Amount) with thousands separators and its
+// currency: "1,098.50 EUR".
+func amountText(v any) string {
+	var s string
+	var currency billing.Currency
+	switch m := v.(type) {
+	case billing.Money:
+		s, currency = m.String(), m.Currency
+	case billing.Amount:
+		s, currency = m.String(), m.Currency
+	default:
+		return fmt.Sprint(v)
+	}
 	sign := ""
 	if strings.HasPrefix(s, "-") {
 		sign, s = "-", s[1:]
@@ -54,7 +66,7 @@ func amountText(m billing.Money) string {
 	if hasFrac {
 		whole += "." + frac
 	}
-	return sign + whole + " " + string(m.Currency)
+	return sign + whole + " " + string(currency)
 }
 
 // render writes a page inside the main layout, adding what every page shows: the signed-in
@@ -77,6 +89,9 @@ func (s *Server) render(c *fiber.Ctx, page string, data fiber.Map) error {
 		data["Memberships"] = ms
 		data["Staff"] = newAccess(ms).staff
 		data["CurrentOrgID"] = currentOrgID(u, ms)
+		if data["Flash"], err = s.flash(c, u); err != nil {
+			return err
+		}
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Render(page, data)

@@ -3,7 +3,9 @@ package app
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -19,6 +21,16 @@ type guard struct {
 	// BeforeTerms lets a user who has not accepted the terms in force through (the terms page
 	// itself); every other portal page sends them to accept first. API tokens are never held back.
 	BeforeTerms bool
+
+	// BeforeTwoFactor lets a user whom the staff setting requires to use two-factor sign-in,
+	// and who has not turned it on, through (the enrollment page itself); every other portal
+	// page sends them to enroll first. API tokens are never held back.
+	BeforeTwoFactor bool
+
+	// Credentials marks the routes that show or change how a user signs in (second factor,
+	// and its reset by staff). Impersonation (DESIGN §8, not built yet) must neither bypass nor
+	// change them: its check belongs here in guarded, one place refusing every route so marked.
+	Credentials bool
 }
 
 // scope finds the organization a request is about. Its name says where it looks
@@ -40,6 +52,43 @@ type routeEntry struct {
 func (s *Server) route(method, path string, g guard, h fiber.Handler) {
 	s.routeTable = append(s.routeTable, routeEntry{Method: method, Path: path, Guard: g})
 	s.fiber.Add(method, path, s.guarded(g), h)
+}
+
+// uploadRoute is a route that takes multipart/form-data (a file upload), matched before routing.
+type uploadRoute struct {
+	method string
+	path   *regexp.Regexp
+}
+
+// routeUpload registers a route like route does, and lets it take multipart bodies: the one
+// exception to refuseUnboundedBodies, so that no other route ever parses a multipart form. The
+// handler bounds the file it reads (c.FormFile) itself.
+func (s *Server) routeUpload(method, path string, g guard, h fiber.Handler) {
+	s.uploads = append(s.uploads, uploadRoute{method: method, path: routePattern(path)})
+	s.route(method, path, g, h)
+}
+
+// routePattern matches the paths of a route: each :param is one non-empty path segment.
+func routePattern(path string) *regexp.Regexp {
+	segs := strings.Split(path, "/")
+	for i, seg := range segs {
+		if strings.HasPrefix(seg, ":") {
+			segs[i] = `[^/]+`
+		} else {
+			segs[i] = regexp.QuoteMeta(seg)
+		}
+	}
+	return regexp.MustCompile(`^` + strings.Join(segs, "/") + `$`)
+}
+
+// takesUploads tells whether the request is for a route registered with routeUpload.
+func (s *Server) takesUploads(c *fiber.Ctx) bool {
+	for _, u := range s.uploads {
+		if u.method == c.Method() && u.path.MatchString(c.Path()) {
+			return true
+		}
+	}
+	return false
 }
 
 // guarded enforces a guard: a signed-in user (or token) unless the route is public, then the
@@ -69,21 +118,35 @@ func (s *Server) guarded(g guard) fiber.Handler {
 			}
 			c.Locals("org", org)
 		}
+		if !isAPI(c) && !g.BeforeTwoFactor {
+			must, err := s.mustEnroll(c)
+			if err != nil {
+				return err
+			}
+			if must {
+				return c.Redirect("/profile/2fa?next="+url.QueryEscape(returnTo(c)), http.StatusSeeOther)
+			}
+		}
 		if !isAPI(c) && !g.BeforeTerms {
 			pending, err := s.db.TermsPending(c.UserContext(), currentUser(c).ID)
 			if err != nil {
 				return err
 			}
 			if pending {
-				next := "/"
-				if c.Method() == fiber.MethodGet {
-					next = c.OriginalURL()
-				}
-				return c.Redirect("/terms?next="+url.QueryEscape(next), http.StatusSeeOther)
+				return c.Redirect("/terms?next="+url.QueryEscape(returnTo(c)), http.StatusSeeOther)
 			}
 		}
 		return c.Next()
 	}
+}
+
+// returnTo is where to come back to after a detour (terms, enrollment): the page asked for,
+// or home after a form, which cannot be sent again by a redirect.
+func returnTo(c *fiber.Ctx) string {
+	if c.Method() == fiber.MethodGet {
+		return c.OriginalURL()
+	}
+	return "/"
 }
 
 // guardedOrg is the organization a guarded route is about.

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -15,7 +17,8 @@ import (
 const secretFile = "instance.key"
 
 // LoadSecret reads the instance secret of the data folder, creating it (mode 0600) on first start.
-// It keys CSRF tokens and, later, the encryption of license keys: losing it makes both unreadable.
+// It keys CSRF tokens and the encryption of license keys and TOTP secrets: losing it makes them
+// unreadable (every second factor would have to be reset).
 func LoadSecret(dataDir string) ([]byte, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, err
@@ -68,4 +71,39 @@ func (s *Server) sign(purpose, value string) string {
 	m.Write([]byte{0})
 	m.Write([]byte(value))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// sealer is the AES-256-GCM cipher of one purpose ("license-key", "totp-secret"), keyed by the
+// HMAC of the purpose under the instance secret, so that a value sealed for one purpose never
+// opens as another and a copy of the database alone opens none.
+func (s *Server) sealer(purpose string) cipher.AEAD {
+	m := hmac.New(sha256.New, s.secret)
+	m.Write([]byte(purpose))
+	block, err := aes.NewCipher(m.Sum(nil))
+	if err != nil {
+		panic(err) // a 32-byte key always makes a cipher
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		panic(err)
+	}
+	return aead
+}
+
+// seal encrypts plain for purpose behind a random nonce; ad (authenticated, not stored) binds
+// the sealed value to what it belongs to, so that it cannot be copied onto another row.
+func (s *Server) seal(purpose string, plain, ad []byte) []byte {
+	aead := s.sealer(purpose)
+	nonce := make([]byte, aead.NonceSize())
+	rand.Read(nonce)
+	return aead.Seal(nonce, nonce, plain, ad)
+}
+
+// unseal opens a value sealed by seal with the same purpose and ad.
+func (s *Server) unseal(purpose string, sealed, ad []byte) ([]byte, error) {
+	aead := s.sealer(purpose)
+	if len(sealed) < aead.NonceSize() {
+		return nil, errors.New("sealed value too short")
+	}
+	return aead.Open(nil, sealed[:aead.NonceSize()], sealed[aead.NonceSize():], ad)
 }

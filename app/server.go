@@ -43,12 +43,11 @@ type Server struct {
 	ln        net.Listener
 	mails     *mailTemplates
 
-	outboxWake   chan struct{} // a commit wrote emails
-	outboxDone   chan struct{} // the delivery worker has stopped
-	outboxCancel context.CancelFunc
+	outbox *queueWorker
 
 	signInByEmail *ratelimit.Limiter
 	signInByIP    *ratelimit.Limiter
+	codeTries     *ratelimit.Limiter // second-factor codes, per account
 	forgotByEmail *ratelimit.Limiter
 	forgotByIP    *ratelimit.Limiter
 	deviceByKey   *ratelimit.Limiter // nil: --device-rate 0
@@ -59,6 +58,7 @@ type Server struct {
 	signInByDevice *ratelimit.Limiter
 
 	routeTable []routeEntry
+	uploads    []uploadRoute // the only routes that take multipart bodies
 }
 
 // New builds a server over an open database; secret is the instance secret of the data folder.
@@ -74,11 +74,13 @@ func New(cfg Config, db *store.DB, secret []byte, log *slog.Logger, clock clockw
 		// while a person who mistypes never notices.
 		signInByEmail: ratelimit.New(10, 15*time.Minute, clock.Now),
 		signInByIP:    ratelimit.New(60, 15*time.Minute, clock.Now),
+		// Codes are counted per account like passwords (DESIGN §2): ten tries a quarter of an hour
+		// give an attacker who has the password one chance in about 33,000 of hitting one of the
+		// three codes in force, and every wrong code is audited.
+		codeTries: ratelimit.New(10, 15*time.Minute, clock.Now),
 		// A reset link an hour is plenty for a person; more would let anyone flood an inbox.
 		forgotByEmail: ratelimit.New(3, time.Hour, clock.Now),
 		forgotByIP:    ratelimit.New(20, time.Hour, clock.Now),
-		outboxWake:    make(chan struct{}, 1),
-		outboxDone:    make(chan struct{}),
 		devices:       newDeviceCache(),
 	}
 	// A browser with a device cookie of the account gets ten tries of its own instead of those of
@@ -88,6 +90,7 @@ func New(cfg Config, db *store.DB, secret []byte, log *slog.Logger, clock clockw
 		s.deviceByKey = ratelimit.New(cfg.DeviceRate, time.Minute, clock.Now)
 		s.deviceByIP = ratelimit.New(5*cfg.DeviceRate, time.Minute, clock.Now)
 	}
+	s.outbox = newQueueWorker("outbox", log, s.deliverOutbox)
 	var err error
 	if s.assets, err = loadAssets(assets.FS); err != nil {
 		return nil, err
@@ -111,6 +114,9 @@ func New(cfg Config, db *store.DB, secret []byte, log *slog.Logger, clock clockw
 		IdleTimeout:           2 * time.Minute,
 		CaseSensitive:         true,                 // "/API/…" must not reach the API routes with the portal's cookie
 		BodyLimit:             maxUsageBody + 1<<20, // usage reports; gzipped ones are bounded again once unpacked
+		// fasthttp would otherwise parse every multipart body while reading it, before any middleware:
+		// refuseUnboundedBodies must see it first, and only upload routes parse theirs (c.FormFile).
+		DisablePreParseMultipartForm: true,
 	})
 	if s.scheduler, err = s.newScheduler(); err != nil {
 		return nil, err
@@ -121,7 +127,7 @@ func New(cfg Config, db *store.DB, secret []byte, log *slog.Logger, clock clockw
 
 func (s *Server) routes() {
 	r := s.fiber
-	r.Use(recover.New(), requestid.New(), s.accessLog, s.securityHeaders, refuseUnboundedBodies)
+	r.Use(recover.New(), requestid.New(), s.accessLog, s.securityHeaders, s.refuseUnboundedBodies)
 	r.Get("/assets/*", s.asset)
 	r.Get("/healthz", s.healthz)
 
@@ -137,14 +143,17 @@ func (s *Server) routes() {
 	s.routeOrgs()
 	s.routeInvitations()
 	s.routeProfile()
+	s.routeTwoFactor()
 	s.routeTerms()
 	s.routeAdmin()
 	s.routeUsage()
+	s.routeInvoices()
 	r.Use(func(*fiber.Ctx) error { return errNotFound })
 }
 
 // Listen binds addr and serves in the background; the scheduler and the email worker start
-// with it, and the worker looks at once for emails left from before a stop.
+// with it, and the worker looks at once for emails left from before a stop. It returns after
+// that first look, or after startupMailWait.
 func (s *Server) Listen(addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -158,13 +167,19 @@ func (s *Server) Listen(addr string) error {
 	}()
 	// Catch up on the license days missed while the server was down, before devices ask.
 	s.runJob("license lifecycle", s.licenseLifecycle)
+	s.runJob("invoice generation", s.generateInvoices)
 	s.scheduler.Start()
-	var ctx context.Context
-	ctx, s.outboxCancel = context.WithCancel(context.Background())
-	go s.runOutbox(ctx)
-	s.wakeOutbox()
+	// Wait for the outbox's first round, briefly: what it logs then comes before the caller's
+	// start-up banner instead of scrolling it away. A slow SMTP server only delays the banner.
+	select {
+	case <-s.startOutbox():
+	case <-time.After(startupMailWait):
+	}
 	return nil
 }
+
+// startupMailWait bounds how long Listen waits for the first delivery of the outbox.
+const startupMailWait = 5 * time.Second
 
 // URL is the address the server listens on, as http://host:port.
 func (s *Server) URL() string {
@@ -180,10 +195,7 @@ func (s *Server) Close(ctx context.Context) error {
 	}
 	errs = append(errs, s.scheduler.Shutdown())
 	errs = append(errs, s.flushSeen(context.Background()))
-	if s.outboxCancel != nil {
-		s.outboxCancel()
-		<-s.outboxDone
-	}
+	s.outbox.stop()
 	return errors.Join(errs...)
 }
 
@@ -205,9 +217,8 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 			return herr
 		}
 	}
-	// Device API successes are the bulk of the traffic: they are logged at Debug level.
 	level, status := slog.LevelInfo, c.Response().StatusCode()
-	if status < 400 && isDeviceAPI(c.Path()) {
+	if status < 400 && isRoutine(c.Path()) {
 		level = slog.LevelDebug
 	}
 	if s.log.Enabled(c.UserContext(), level) {
@@ -215,6 +226,13 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 			"duration", time.Since(start), "ip", clientIP(c), "request_id", requestID(c))
 	}
 	return nil
+}
+
+// isRoutine tells the requests that are the bulk of the traffic and say nothing while they
+// succeed: device API calls, health checks (a load balancer's, or a load run's: one wrote
+// 490 MB of log) and assets. Their successes are logged at Debug level only.
+func isRoutine(path string) bool {
+	return isDeviceAPI(path) || path == "/healthz" || strings.HasPrefix(path, "/assets/")
 }
 
 // securityHeaders forbids inline script, framing and MIME sniffing on every answer.
@@ -243,14 +261,15 @@ func loggedPath(c *fiber.Ctx) string {
 
 // refuseUnboundedBodies answers 415 to compressed and multipart bodies, which fasthttp would
 // unpack whole, without a bound, when a handler reads a form field or the body. Only usage
-// reports may be gzipped: their handler unpacks them through a bounded reader.
-func refuseUnboundedBodies(c *fiber.Ctx) error {
+// reports may be gzipped: their handler unpacks them through a bounded reader. Only the routes
+// registered with routeUpload take multipart bodies (within the server's BodyLimit).
+func (s *Server) refuseUnboundedBodies(c *fiber.Ctx) error {
 	if enc := strings.TrimSpace(c.Get(fiber.HeaderContentEncoding)); enc != "" && !strings.EqualFold(enc, "identity") &&
 		!(c.Method() == fiber.MethodPost && c.Path() == "/api/v1/usage") {
 		return &Error{Status: http.StatusUnsupportedMediaType, Code: "UNSUPPORTED_MEDIA_TYPE",
 			Message: "Compressed bodies are accepted by POST /api/v1/usage only: send this one uncompressed."}
 	}
-	if strings.HasPrefix(strings.ToLower(c.Get(fiber.HeaderContentType)), "multipart/") {
+	if strings.HasPrefix(strings.ToLower(c.Get(fiber.HeaderContentType)), "multipart/") && !s.takesUploads(c) {
 		return &Error{Status: http.StatusUnsupportedMediaType, Code: "UNSUPPORTED_MEDIA_TYPE",
 			Message: "Send forms as application/x-www-form-urlencoded: nothing here takes file uploads."}
 	}

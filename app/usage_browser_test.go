@@ -52,7 +52,7 @@ func TestBrowserUsageAndCostPages(t *testing.T) {
 		chromedp.Click(`//button[contains(., "accept")] | //button[contains(., "Accept")]`),
 		chromedp.WaitVisible(chromedp.ID("chart-cost")),
 	)
-	run(t, ctx, chromedp.Poll[bool](`Chart.getChart(document.getElementById("chart-cost")) !== undefined`))
+	run(t, ctx, chromedp.Poll[bool](`typeof Chart !== "undefined" && Chart.getChart(document.getElementById("chart-cost")) !== undefined`))
 	screenshot(t, ctx, "cost")
 	colours := run(t, ctx, chromedp.Evaluate[[]int](fmt.Sprintf(canvasColours, "#chart-cost")))
 	if colours[0] < 500 || colours[1] < 50 {
@@ -69,7 +69,7 @@ func TestBrowserUsageAndCostPages(t *testing.T) {
 		chromedp.Navigate(a.url+fmt.Sprintf("/licenses/%d/usage?from=2026-10-01&to=2026-11-02&resolution=day", id)),
 		chromedp.WaitVisible(chromedp.ID("chart-setups")),
 	)
-	run(t, ctx, chromedp.Poll[bool](`Chart.getChart(document.getElementById("chart-peaks")) !== undefined`))
+	run(t, ctx, chromedp.Poll[bool](`typeof Chart !== "undefined" && Chart.getChart(document.getElementById("chart-peaks")) !== undefined`))
 	screenshot(t, ctx, "usage")
 	// Each chart shows its data in the colour of its first series (blue), not only axes and grid.
 	for _, canvas := range []string{"chart-setups", "chart-services", "chart-peaks"} {

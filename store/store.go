@@ -36,6 +36,9 @@ type DB struct {
 	read  *sql.DB
 	path  string
 
+	// applied are the migrations this Open applied, for `keyward migrate` to report.
+	applied []string
+
 	// Now is the clock; each transaction reads it once.
 	Now func() time.Time
 }
@@ -172,19 +175,31 @@ func (db *DB) migrate(ctx context.Context, migrationFS fs.FS) error {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		if err := db.migrateFile(ctx, migrationFS, name); err != nil {
+		applied, err := db.migrateFile(ctx, migrationFS, name)
+		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
+		}
+		if applied {
+			db.applied = append(db.applied, strings.TrimSuffix(strings.TrimPrefix(name, "migrations/"), ".sql"))
 		}
 	}
 	return nil
 }
 
-func (db *DB) migrateFile(ctx context.Context, migrationFS fs.FS, name string) error {
-	return db.update(ctx, func(tx *Tx) error {
+// Applied names the migrations that opening this database applied, in order; none when it was
+// up to date.
+func (db *DB) Applied() []string {
+	return db.applied
+}
+
+// migrateFile applies one migration unless it is recorded already, and tells whether it did.
+func (db *DB) migrateFile(ctx context.Context, migrationFS fs.FS, name string) (applied bool, err error) {
+	err = db.update(ctx, func(tx *Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = ?`, name).Scan(&n); err != nil || n > 0 {
 			return err
 		}
+		applied = true
 		body, err := fs.ReadFile(migrationFS, name)
 		if err != nil {
 			return err
@@ -195,6 +210,7 @@ func (db *DB) migrateFile(ctx context.Context, migrationFS fs.FS, name string) e
 		_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`, name, tx.now.Unix())
 		return err
 	})
+	return applied && err == nil, err
 }
 
 // unix stores a time as Unix seconds; the zero time is NULL.

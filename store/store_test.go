@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -56,6 +57,9 @@ func TestMigrationsApplyOnce(t *testing.T) {
 	if got := appliedMigrations(t, db); len(got) != 2 {
 		t.Fatalf("applied %v, want both migrations", got)
 	}
+	if got := strings.Join(db.Applied(), " "); got != "0001_a 0002_b" {
+		t.Errorf("Applied() = %q, want both migrations", got)
+	}
 	db.Close()
 
 	// On restart nothing runs again: a second INSERT of id 1 would fail.
@@ -68,6 +72,9 @@ func TestMigrationsApplyOnce(t *testing.T) {
 	if rows != 1 {
 		t.Errorf("table a has %d rows, want 1: a migration ran twice", rows)
 	}
+	if got := db.Applied(); len(got) != 0 {
+		t.Errorf("Applied() = %v on an up-to-date database, want none", got)
+	}
 	db.Close()
 
 	// A new migration added later is applied, and only it.
@@ -78,6 +85,9 @@ func TestMigrationsApplyOnce(t *testing.T) {
 	}
 	if got := appliedMigrations(t, db); len(got) != 3 || !tableExists(t, db, "c") {
 		t.Errorf("applied %v, want the third one too", got)
+	}
+	if got := strings.Join(db.Applied(), " "); got != "0003_c" {
+		t.Errorf("Applied() = %q, want the new migration only", got)
 	}
 }
 

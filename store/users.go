@@ -13,16 +13,18 @@ type User struct {
 	Name         string
 	PasswordHash string
 	Active       bool
+	TwoFactor    bool // sign-in asks for a code after the password
 	LastOrgID    int64
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
 
-const userColumns = `u.id, u.email, u.name, u.password_hash, u.active, coalesce(u.last_org_id, 0), u.created_at, u.updated_at`
+const userColumns = `u.id, u.email, u.name, u.password_hash, u.active, ` + hasTwoFactor + `, coalesce(u.last_org_id, 0),
+	u.created_at, u.updated_at`
 
 func scanUser(row interface{ Scan(...any) error }, u *User, extra ...any) error {
 	var created, updated sql.NullInt64
-	dest := append([]any{&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Active, &u.LastOrgID, &created, &updated}, extra...)
+	dest := append([]any{&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Active, &u.TwoFactor, &u.LastOrgID, &created, &updated}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return notFoundOr(err)
 	}
