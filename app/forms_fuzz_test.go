@@ -37,7 +37,9 @@ func watchWrites(tb testing.TB, a *testApp) *writeWatch {
 	return &writeWatch{conn: conn}
 }
 
-func (w *writeWatch) version(t *testing.T) int64 {
+// version is SQLite's data_version seen from the watch's own connection: it changes with every
+// commit of another connection, whatever table it touched.
+func (w *writeWatch) version(t testing.TB) int64 {
 	t.Helper()
 	var v int64
 	if err := w.conn.QueryRowContext(t.Context(), `PRAGMA data_version`).Scan(&v); err != nil {
@@ -101,8 +103,9 @@ func (fz *formFuzz) send(t *testing.T, client *http.Client, method, path, conten
 	}
 }
 
-// waitOutboxIdle waits until every queued email has been handled, so the outbox writes nothing more.
-func (a *testApp) waitOutboxIdle(t *testing.T) {
+// waitOutboxIdle waits until every queued email has been handled, so the outbox writes nothing
+// more and a later refusal's check sees only its own writes.
+func (a *testApp) waitOutboxIdle(t testing.TB) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
