@@ -109,7 +109,8 @@ func openAPISpec() obj {
 			"max_simultaneous_users": intRange(0, maxSeats), "floating_timeout_minutes": intRange(0, maxTimeoutMinutes)})}}),
 		"prepaid_cores": intRange(0, maxPrepaidCores), "prepaid_core_price": tDecimal, "extra_core_price": tDecimal,
 		"escalation_factor": obj{"type": "string", "example": "0.33"}, "currency": obj{"type": "string", "example": "EUR"},
-		"term_years": obj{"type": "integer", "minimum": 1, "maximum": 5}, "payment_period": obj{"type": "string", "enum": []string{"monthly", "annual"}},
+		"term_years": obj{"type": "integer", "minimum": 1, "maximum": 100,
+			"description": "Chosen from 1 to 5; renewals make it grow with the end date, and such a term may be sent back unchanged."}, "payment_period": obj{"type": "string", "enum": []string{"monthly", "annual"}},
 		"invoicing_period": obj{"type": "string", "enum": []string{"monthly", "semiannual"}}, "start_date": tDate,
 		"location": tString, "partner": tString, "max_aps": nullIntRange(0, maxLimit), "max_rooms": nullIntRange(0, maxLimit),
 		"max_devices": nullIntRange(0, maxLimit), "start_threshold": intRange(1, maxStartThreshold),
@@ -166,7 +167,7 @@ func openAPISpec() obj {
 			},
 			"/api/v1/licenses/{id}/regenerate-key": obj{"post": withParams(op("Give the license a new key; the old one fails at once.", "bearer", nil, "200", props(nil, obj{"key": tString}), "401", "403", "404"), idParameter())},
 			"/api/v1/licenses/{id}/key":            obj{"get": withParams(op("Reveal the full key (audited; not for client members).", "bearer", nil, "200", props(nil, obj{"key": tString}), "401", "403", "404"), idParameter())},
-			"/api/v1/licenses/{id}/status": obj{"post": withParams(op("Lifecycle: provision (organization_id), start, deny (reason), reinstate, terminate, renew (years).", "bearer",
+			"/api/v1/licenses/{id}/status": obj{"post": withParams(op("Lifecycle: provision (organization_id), start, deny (reason), reinstate, terminate, renew (years: the end date and term_years grow by them).", "bearer",
 				props([]string{"action"}, obj{"action": obj{"type": "string", "enum": []string{"provision", "start", "deny", "reinstate", "terminate", "renew"}},
 					"reason": tString, "organization_id": tInt, "years": tInt}), "200", ref("License"), "400", "401", "403", "404", "409"), idParameter())},
 			"/api/v1/usage": obj{"post": op("Report a setup's usage samples (all or nothing; gzip accepted; at most 100,000 samples and 32 MiB unpacked). "+

@@ -54,6 +54,9 @@ type Server struct {
 	deviceByIP    *ratelimit.Limiter
 	devices       *deviceCache
 
+	// signInByDevice limits the sign-ins of browsers that signed in to the account before.
+	signInByDevice *ratelimit.Limiter
+
 	routeTable []routeEntry
 	uploads    []uploadRoute // the only routes that take multipart bodies
 }
@@ -80,6 +83,9 @@ func New(cfg Config, db *store.DB, secret []byte, log *slog.Logger, clock clockw
 		forgotByIP:    ratelimit.New(20, time.Hour, clock.Now),
 		devices:       newDeviceCache(),
 	}
+	// A browser with a device cookie of the account gets ten tries of its own instead of those of
+	// the account and the address: strangers' guesses lock new browsers out, never its owner's.
+	s.signInByDevice = ratelimit.New(10, 15*time.Minute, clock.Now)
 	if cfg.DeviceRate > 0 {
 		s.deviceByKey = ratelimit.New(cfg.DeviceRate, time.Minute, clock.Now)
 		s.deviceByIP = ratelimit.New(5*cfg.DeviceRate, time.Minute, clock.Now)
