@@ -112,7 +112,7 @@ func (f *accessFixture) fill(t *testing.T, path, param, role string, org store.O
 		return fmt.Sprint(inv.ID)
 	case "pid": // a fresh payment on the invoice the path names
 		var id int64
-		if _, err := fmt.Sscanf(strings.TrimPrefix(path, "/api/v1/invoices/"), "%d/", &id); err != nil {
+		if _, err := fmt.Sscanf(strings.TrimPrefix(strings.TrimPrefix(path, "/api/v1"), "/invoices/"), "%d/", &id); err != nil {
 			t.Fatalf("%s: no invoice id before :pid", path)
 		}
 		inv, err := f.a.srv.recordPayment(ctx, id, paymentInput{Amount: "10.00", Method: "matrix"}, store.Actor{})
@@ -120,6 +120,8 @@ func (f *accessFixture) fill(t *testing.T, path, param, role string, org store.O
 			t.Fatal(err)
 		}
 		return fmt.Sprint(inv.Payments[len(inv.Payments)-1].ID)
+	case "n": // a PDF version of an invoice: every issued one has its first, generated at issue
+		return "1"
 	case "tid":
 		if role == "" {
 			return "1"

@@ -26,7 +26,7 @@ const (
 
 // testApp is the real server on 127.0.0.1:0 over a real SQLite file, with a fake clock.
 type testApp struct {
-	t      *testing.T
+	t      testing.TB
 	dir    string
 	clock  *clockwork.FakeClock
 	db     *store.DB
@@ -37,7 +37,7 @@ type testApp struct {
 }
 
 // newTestApp starts a bootstrapped app; options may change its configuration first.
-func newTestApp(t *testing.T, options ...func(*Config)) *testApp {
+func newTestApp(t testing.TB, options ...func(*Config)) *testApp {
 	t.Helper()
 	a := &testApp{t: t, dir: t.TempDir(), clock: clockwork.NewFakeClockAt(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)),
 		cfg: Config{Addr: "127.0.0.1:0", BaseURL: "http://localhost:8080", MailFrom: "Keyward <noreply@keyward.test>",
@@ -66,7 +66,7 @@ func (a *testApp) start() {
 	}
 	a.db.Now = a.clock.Now
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
+	if _, fuzz := a.t.(*testing.F); testing.Verbose() && !fuzz { // a fuzz target may not log through F
 		log = slog.New(slog.NewTextHandler(testWriter{a.t}, nil))
 	}
 	if a.srv, err = New(a.cfg, a.db, a.secret, log, a.clock); err != nil {
@@ -97,7 +97,7 @@ func (a *testApp) restart() {
 	a.start()
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
@@ -106,7 +106,7 @@ func (w testWriter) Write(p []byte) (int, error) {
 
 // browser is a person's browser: cookies kept, redirects not followed so tests can see them.
 type browser struct {
-	t      *testing.T
+	t      testing.TB
 	app    *testApp
 	client *http.Client
 	body   string // the last page
@@ -181,6 +181,16 @@ func (b *browser) cookie(name string) *http.Cookie {
 		}
 	}
 	return nil
+}
+
+// setCookie is the Set-Cookie header of resp for the named cookie, in lower case, or "".
+func setCookie(resp *http.Response, name string) string {
+	for _, c := range resp.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(c, name+"=") {
+			return strings.ToLower(c)
+		}
+	}
+	return ""
 }
 
 // assertContains fails unless the last page shows each text.

@@ -64,7 +64,7 @@ func seedInvoiceBench(b *testing.B, ib *invoiceBench, n int) {
 		hours := make([]store.HourlyUsage, 0, 31)
 		for day := 1; day <= 31; day++ {
 			hours = append(hours, store.HourlyUsage{Hour: time.Date(2026, 10, day, 12, 0, 0, 0, time.UTC), Service: "api",
-				Metric: store.CoresMetric, Count: 180, Sum: 180 * cores, Min: cores, Max: cores})
+				Metric: store.CoresMetric, Count: 180, Sum: store.SumOf(180 * cores), Min: cores, Max: cores})
 		}
 		if err := ib.db.ImportHourlyUsage(ctx, l.ID, "main", hours, daily); err != nil {
 			b.Fatal(err)

@@ -143,8 +143,12 @@ func (s *Server) periodDraft(ctx context.Context, l store.License, contract bill
 			if err != nil {
 				return nil, err
 			}
-			if est.ExtraCost.Minor == 0 {
+			if est.ExtraCost.Sign() == 0 {
 				continue
+			}
+			price, ok := est.ExtraCost.Money()
+			if !ok {
+				return nil, amountTooLarge(fmt.Sprintf("The extra cost of %s (%s %s)", m, est.ExtraCost, est.ExtraCost.Currency))
 			}
 			var coreDays int64
 			for _, d := range est.Days {
@@ -153,11 +157,13 @@ func (s *Server) periodDraft(ctx context.Context, l store.License, contract bill
 				}
 			}
 			lines = append(lines, invoice.Line{Description: invoice.UsageLineDescription(m, coreDays), Quantity: invoice.One,
-				UnitPrice: est.ExtraCost, Month: m, ExtraCoreDays: coreDays})
+				UnitPrice: price, Month: m, ExtraCoreDays: coreDays})
 		}
 	case invoice.KindPrepaid:
 		cost, err := billing.PrepaidCost(contract, p.From, p.To)
-		if err != nil {
+		if errors.Is(err, billing.ErrTooLarge) {
+			return nil, amountTooLarge(fmt.Sprintf("The prepaid cost from %s to %s", p.From, p.To))
+		} else if err != nil {
 			return nil, err
 		}
 		terms, err := contract.TermsOn(p.From)
@@ -178,6 +184,13 @@ func (s *Server) periodDraft(ctx context.Context, l store.License, contract bill
 		return nil, err
 	}
 	return inv, nil
+}
+
+// amountTooLarge refuses to invoice an amount beyond what an invoice holds (int64 minor units,
+// some 92 quadrillion euros): the estimate shows it, but no invoice line can carry it.
+func amountTooLarge(what string) *Error {
+	return &Error{Status: http.StatusConflict, Code: "AMOUNT_TOO_LARGE",
+		Message: what + " is beyond what an invoice can hold: invoice it by hand, in parts."}
 }
 
 var errNothingToInvoice = &Error{Status: http.StatusConflict, Code: "NOTHING_TO_INVOICE",

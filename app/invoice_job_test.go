@@ -191,6 +191,14 @@ func TestUsageInvoicesMatchTheEstimate(t *testing.T) {
 			est := w.mustAPI(w.admin, http.MethodGet, fmt.Sprintf("/api/v1/licenses/%d/estimate?month=%s", l.ID, m), http.StatusOK, nil)
 			status, inv := w.api(w.admin, http.MethodPost, fmt.Sprintf("/api/v1/licenses/%d/invoices", l.ID),
 				map[string]any{"kind": "usage", "month": m.String()})
+			if code, _ := errorOf(inv); status == http.StatusConflict && code == "ALREADY_INVOICED" {
+				// The demo invoiced this month itself, through the same code: compare its invoice.
+				g, err := w.a.db.FindGeneratedInvoice(ctx, l.ID, invoice.KindUsage, invoice.UsagePeriodOf(l.Terms.InvoicingPeriod, m).Key)
+				if err != nil {
+					t.Fatal(err)
+				}
+				status, inv = http.StatusCreated, w.mustAPI(w.admin, http.MethodGet, fmt.Sprintf("/api/v1/invoices/%d", g.ID), http.StatusOK, nil)
+			}
 			compared++
 			if est["extra_cost"] == "0.00" {
 				if code, _ := errorOf(inv); status != http.StatusConflict || code != "NOTHING_TO_INVOICE" {

@@ -44,6 +44,12 @@ func (s *Server) newScheduler() (gocron.Scheduler, error) {
 		gocron.WithSingletonMode(gocron.LimitModeReschedule)); err != nil {
 		return nil, err
 	}
+	// Overdue reminders once a day, at 08:00 UTC, so that they arrive in the morning.
+	if _, err := sched.NewJob(gocron.DailyJob(1, gocron.NewAtTimes(gocron.NewAtTime(8, 0, 0))),
+		gocron.NewTask(s.runJob, "invoice reminders", s.invoiceReminders), gocron.WithName("invoice reminders"),
+		gocron.WithSingletonMode(gocron.LimitModeReschedule)); err != nil {
+		return nil, err
+	}
 	return sched, nil
 }
 

@@ -174,11 +174,12 @@ func formLicenseFields(c *fiber.Ctx, product store.Product) (licenseFields, erro
 		for _, o := range []struct {
 			name string
 			dst  **int
-		}{{"max_users." + ft.Code, &in.MaxSimultaneousUsers}, {"timeout." + ft.Code, &in.FloatingTimeoutMinutes}} {
+			max  int
+		}{{"max_users." + ft.Code, &in.MaxSimultaneousUsers, maxSeats}, {"timeout." + ft.Code, &in.FloatingTimeoutMinutes, maxTimeoutMinutes}} {
 			if v := strings.TrimSpace(c.FormValue(o.name)); v != "" {
 				n, err := strconv.Atoi(v)
-				if err != nil || n < 0 {
-					return f, badInput(o.name, "Enter a whole number of 0 or more, or leave it empty for the product's default.")
+				if err != nil || !inRange(n, 0, o.max) {
+					return f, badInput(o.name, "Enter a whole number from 0 to %d, or leave it empty for the product's default.", o.max)
 				}
 				*o.dst = &n
 			}
@@ -208,9 +209,13 @@ func applyLicenseFields(f licenseFields, l *store.License, product store.Product
 				return badInput("features", "The feature %q is listed twice.", in.Code)
 			}
 			seen[in.Code] = true
-			for _, v := range []*int{in.MaxSimultaneousUsers, in.FloatingTimeoutMinutes} {
-				if v != nil && *v < 0 {
-					return badInput(fmt.Sprintf("features[%d]", i), "Overrides are whole numbers of 0 or more.")
+			for _, o := range []struct {
+				name string
+				v    *int
+				max  int
+			}{{"max_simultaneous_users", in.MaxSimultaneousUsers, maxSeats}, {"floating_timeout_minutes", in.FloatingTimeoutMinutes, maxTimeoutMinutes}} {
+				if o.v != nil && !inRange(*o.v, 0, o.max) {
+					return badInput(fmt.Sprintf("features[%d].%s", i, o.name), "Overrides are whole numbers from 0 to %d.", o.max)
 				}
 			}
 			fs = append(fs, store.LicenseFeature{Feature: ft, MaxOverride: in.MaxSimultaneousUsers, TimeoutOverride: in.FloatingTimeoutMinutes})
@@ -238,13 +243,14 @@ func applyLicenseFields(f licenseFields, l *store.License, product store.Product
 			return nil
 		}
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > 1_000_000_000 {
-			return badInput(name, "Enter a whole number of 0 or more, or leave it empty for no limit.")
+		if err != nil || !inRange(n, 0, maxLimit) {
+			return badInput(name, "Enter a whole number from 0 to %d, or leave it empty for no limit.", maxLimit)
 		}
 		*dst = &n
 		return nil
 	}
-	if err := intField("prepaid_cores", &l.Terms.PrepaidCores, 0, 1_000_000, "Enter the prepaid cores as a whole number of 0 or more."); err != nil {
+	if err := intField("prepaid_cores", &l.Terms.PrepaidCores, 0, maxPrepaidCores,
+		fmt.Sprintf("Enter the prepaid cores as a whole number from 0 to %d.", maxPrepaidCores)); err != nil {
 		return err
 	}
 	if f.has("currency") {
@@ -273,8 +279,12 @@ func applyLicenseFields(f licenseFields, l *store.License, product store.Product
 		}
 		l.Terms.EscalationFactor = v
 	}
-	if err := intField("term_years", &l.TermYears, 1, 5, "The term is 1 to 5 years."); err != nil {
-		return err
+	// A term is chosen from 1 to 5 years; renewals make it grow past that, and such a term may be
+	// sent back unchanged (the edit form does).
+	if strings.TrimSpace(f.vals["term_years"]) != strconv.Itoa(l.TermYears) {
+		if err := intField("term_years", &l.TermYears, 1, 5, "The term is 1 to 5 years."); err != nil {
+			return err
+		}
 	}
 	for _, e := range []struct {
 		name    string
@@ -326,7 +336,8 @@ func applyLicenseFields(f licenseFields, l *store.License, product store.Product
 	if strings.TrimSpace(f.vals["start_threshold"]) == "" {
 		return nil // the product's, or the license's as it is
 	}
-	return intField("start_threshold", &l.StartThreshold, 1, 100_000, "The start threshold is a number of devices, 1 or more.")
+	return intField("start_threshold", &l.StartThreshold, 1, maxStartThreshold,
+		fmt.Sprintf("The start threshold is a number of devices from 1 to %d.", maxStartThreshold))
 }
 
 // licenseOrgs resolves and authorizes the organizations of a new license: the client from
@@ -407,13 +418,18 @@ func actor(c *fiber.Ctx) store.Actor {
 	return a
 }
 
-// createLicense validates the fields and stores a new license; the answer holds its key.
-func (s *Server) createLicense(c *fiber.Ctx, f licenseFields) (store.License, string, error) {
+// createLicense validates the fields and stores a new license; the answer holds its key. With a
+// request (open, of a client the user manages), the license fulfils it: it must be for that
+// client, and the license and the request's acceptance are written together or not at all.
+func (s *Server) createLicense(c *fiber.Ctx, f licenseFields, req *store.LicenseRequest) (store.License, string, error) {
 	ctx := c.UserContext()
 	l := store.License{StartThreshold: 0, TermYears: 1, Terms: store.Terms{EscalationFactor: "0.33",
 		InvoicingPeriod: "monthly", PaymentPeriod: "annual"}}
 	if err := s.licenseOrgs(c, f, &l); err != nil {
 		return l, "", err
+	}
+	if req != nil && l.OrgID != req.ClientID {
+		return l, "", badInput("organization_id", "This request is from %s: choose %[1]s as the client organization, or create the license without the request.", req.ClientName)
 	}
 	code := strings.TrimSpace(f.vals["product"])
 	if code == "" {
@@ -446,7 +462,18 @@ func (s *Server) createLicense(c *fiber.Ctx, f licenseFields) (store.License, st
 		}
 	}
 	key := s.newLicenseKey(&l)
-	if err := s.db.CreateLicense(ctx, &l, actor(c), ""); err != nil {
+	if req == nil {
+		err = s.db.CreateLicense(ctx, &l, actor(c), "")
+	} else {
+		err = s.db.CreateLicenseFulfilling(ctx, &l, actor(c), s.fulfilment(ctx, *req))
+		if isConflict(err) {
+			return l, "", errRequestDecided
+		}
+		if err == nil {
+			s.wakeOutbox()
+		}
+	}
+	if err != nil {
 		return l, "", err
 	}
 	l, err = s.db.FindLicense(ctx, l.ID)
@@ -551,8 +578,9 @@ func featureList(fs []store.LicenseFeature) string {
 	return strings.Join(codes, ",")
 }
 
-// changeStatus runs a lifecycle action on a license, checking the client of a provision.
-func (s *Server) changeStatus(c *fiber.Ctx, id int64, r lifecycleRequest) (store.License, error) {
+// changeStatus runs a lifecycle action on a license, checking the client of a provision. With a
+// request, the action fulfils it in the same transaction (a renewal request).
+func (s *Server) changeStatus(c *fiber.Ctx, id int64, r lifecycleRequest, req *store.LicenseRequest) (store.License, error) {
 	ctx := c.UserContext()
 	if r.Action == actProvision && r.OrgID != 0 {
 		org, err := s.managedOrg(c, r.OrgID)
@@ -568,9 +596,20 @@ func (s *Server) changeStatus(c *fiber.Ctx, id int64, r lifecycleRequest) (store
 	}
 	l, err := s.db.ChangeLicense(ctx, id, actor(c), func(l *store.License, now time.Time) (store.LicenseChange, error) {
 		evs, err := applyLifecycle(l, r, now)
-		return store.LicenseChange{Events: evs}, err
+		ch := store.LicenseChange{Events: evs}
+		if req != nil {
+			f := s.fulfilment(ctx, *req)
+			ch.Fulfils = &f
+		}
+		return ch, err
 	})
 	s.devices.forget(id)
+	if req != nil && isConflict(err) {
+		return l, errRequestDecided
+	}
+	if req != nil && err == nil {
+		s.wakeOutbox()
+	}
 	return l, err
 }
 

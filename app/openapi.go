@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"github.com/gofiber/fiber/v2"
+
+	"keyward/app/ingest"
 )
 
 // openAPIDoc is the OpenAPI 3 description of the JSON APIs, built once.
@@ -55,7 +57,7 @@ var errorCodes = map[string]string{
 	"401": "No or invalid credentials (UNAUTHORIZED; INVALID_LICENSE_KEY on the device API).",
 	"403": "Not allowed (FORBIDDEN), or the license cannot be used: PENDING_PROVISION, ACCESS_DENIED, CONTRACT_FINALIZED, TOO_MANY_DEVICES, LIMIT_EXCEEDED, FEATURE_NOT_LICENSED, NO_FLOATING_SLOT.",
 	"404": "Unknown, or not yours (NOT_FOUND; DEVICE_NOT_ACTIVATED).",
-	"409": "Conflict (CONFLICT, INVALID_TRANSITION; on invoices INVALID_STATE, ALREADY_INVOICED, NOTHING_TO_INVOICE).",
+	"409": "Conflict (CONFLICT, INVALID_TRANSITION; on invoices INVALID_STATE, ALREADY_INVOICED, NOTHING_TO_INVOICE, AMOUNT_TOO_LARGE).",
 	"413": "Too large (TOO_LARGE).",
 	"415": "Unsupported body (UNSUPPORTED_MEDIA_TYPE): compressed or multipart bodies where none is taken, another Content-Type than the one required.",
 	"429": "Rate limited (RATE_LIMITED); see Retry-After.",
@@ -87,6 +89,13 @@ func op(summary, security string, body obj, okStatus string, ok obj, errs ...str
 	return o
 }
 
+// intRange is an integer from lo to hi (docs/bounds.md); nullIntRange also takes null.
+func intRange(lo, hi int) obj { return obj{"type": "integer", "minimum": lo, "maximum": hi} }
+
+func nullIntRange(lo, hi int) obj {
+	return obj{"type": "integer", "nullable": true, "minimum": lo, "maximum": hi}
+}
+
 func idParameter() []obj {
 	return []obj{{"name": "id", "in": "path", "required": true, "schema": tInt}}
 }
@@ -97,18 +106,19 @@ func openAPISpec() obj {
 	licenseInput := props(nil, obj{
 		"organization_id": tNullInt, "distributor_id": tNullInt, "product": tString,
 		"features": arrayOf(obj{"oneOf": []obj{tString, props([]string{"code"}, obj{"code": tString,
-			"max_simultaneous_users": tInt, "floating_timeout_minutes": tInt})}}),
-		"prepaid_cores": tInt, "prepaid_core_price": tDecimal, "extra_core_price": tDecimal,
+			"max_simultaneous_users": intRange(0, maxSeats), "floating_timeout_minutes": intRange(0, maxTimeoutMinutes)})}}),
+		"prepaid_cores": intRange(0, maxPrepaidCores), "prepaid_core_price": tDecimal, "extra_core_price": tDecimal,
 		"escalation_factor": obj{"type": "string", "example": "0.33"}, "currency": obj{"type": "string", "example": "EUR"},
-		"term_years": obj{"type": "integer", "minimum": 1, "maximum": 5}, "payment_period": obj{"type": "string", "enum": []string{"monthly", "annual"}},
+		"term_years": obj{"type": "integer", "minimum": 1, "maximum": 100,
+			"description": "Chosen from 1 to 5; renewals make it grow with the end date, and such a term may be sent back unchanged."}, "payment_period": obj{"type": "string", "enum": []string{"monthly", "annual"}},
 		"invoicing_period": obj{"type": "string", "enum": []string{"monthly", "semiannual"}}, "start_date": tDate,
-		"location": tString, "partner": tString, "max_aps": tNullInt, "max_rooms": tNullInt, "max_devices": tNullInt,
-		"start_threshold": tInt,
+		"location": tString, "partner": tString, "max_aps": nullIntRange(0, maxLimit), "max_rooms": nullIntRange(0, maxLimit),
+		"max_devices": nullIntRange(0, maxLimit), "start_threshold": intRange(1, maxStartThreshold),
 	})
 	createInput := props([]string{"product", "currency", "term_years", "payment_period"}, licenseInput["properties"].(obj))
 	used := props(nil, obj{"aps": tInt, "rooms": tInt, "devices": tInt})
 	deviceBody := props([]string{"fingerprint"}, obj{"fingerprint": tString, "setup": tString, "name": tString,
-		"elements": props(nil, obj{"aps": tInt, "rooms": tInt})})
+		"elements": props(nil, obj{"aps": intRange(0, maxElements), "rooms": intRange(0, maxElements)})})
 	orgFields := obj{"name": tString, "kind": obj{"type": "string", "enum": []string{"distributor", "client"}}, "parent_id": tNullInt,
 		"email": tString, "phone": tString, "address": tString, "zip": tString, "city": tString, "country": tString,
 		"tax_id": tString, "notes": tString, "status": obj{"type": "string", "enum": []string{"active", "suspended"}}}
@@ -157,14 +167,16 @@ func openAPISpec() obj {
 			},
 			"/api/v1/licenses/{id}/regenerate-key": obj{"post": withParams(op("Give the license a new key; the old one fails at once.", "bearer", nil, "200", props(nil, obj{"key": tString}), "401", "403", "404"), idParameter())},
 			"/api/v1/licenses/{id}/key":            obj{"get": withParams(op("Reveal the full key (audited; not for client members).", "bearer", nil, "200", props(nil, obj{"key": tString}), "401", "403", "404"), idParameter())},
-			"/api/v1/licenses/{id}/status": obj{"post": withParams(op("Lifecycle: provision (organization_id), start, deny (reason), reinstate, terminate, renew (years).", "bearer",
+			"/api/v1/licenses/{id}/status": obj{"post": withParams(op("Lifecycle: provision (organization_id), start, deny (reason), reinstate, terminate, renew (years: the end date and term_years grow by them).", "bearer",
 				props([]string{"action"}, obj{"action": obj{"type": "string", "enum": []string{"provision", "start", "deny", "reinstate", "terminate", "renew"}},
 					"reason": tString, "organization_id": tInt, "years": tInt}), "200", ref("License"), "400", "401", "403", "404", "409"), idParameter())},
 			"/api/v1/usage": obj{"post": op("Report a setup's usage samples (all or nothing; gzip accepted; at most 100,000 samples and 32 MiB unpacked). "+
 				"A sample sent again for the same setup, service and second is a duplicate and changes nothing.", "license",
 				props([]string{"setup", "samples"}, obj{"setup": tString, "samples": arrayOf(props([]string{"time", "service", "metrics"}, obj{
 					"time": obj{"type": "string", "format": "date-time"}, "service": tString,
-					"metrics": obj{"type": "object", "additionalProperties": obj{"type": "number", "minimum": 0}}}))}),
+					"metrics": obj{"type": "object", "minProperties": 1, "maxProperties": 64,
+						"properties":           obj{"cores": obj{"type": "number", "minimum": 0, "maximum": ingest.MaxCores}},
+						"additionalProperties": obj{"type": "number", "minimum": -ingest.MaxMetric, "maximum": ingest.MaxMetric}}}))}),
 				"200", props(nil, obj{"accepted": tInt, "duplicates": tInt}), "400", "401", "403", "413", "429")},
 			"/api/v1/licenses/{id}/usage": obj{"get": withParams(op("Usage per setup, service and metric over a period (mean, min, max, samples), with each setup's billable cores.",
 				"bearer", nil, "200", props(nil, obj{"license_id": tInt, "from": tDate, "to": tDate, "resolution": tString,
@@ -199,10 +211,11 @@ func openAPISpec() obj {
 				"license": obj{"type": "apiKey", "in": "header", "name": "Authorization", "description": "License KW-XXXXX-XXXXX-XXXXX-XXXXX-XXXXX"},
 			},
 			"schemas": obj{
-				"Error":   props([]string{"error"}, obj{"error": props([]string{"code", "message"}, obj{"code": tString, "message": tString, "field": tString})}),
-				"Feature": props(nil, obj{"code": tString, "name": tString, "floating": tBool, "max_simultaneous_users": tInt, "floating_timeout_minutes": tInt}),
+				"Error": props([]string{"error"}, obj{"error": props([]string{"code", "message"}, obj{"code": tString, "message": tString, "field": tString})}),
+				"Feature": props(nil, obj{"code": tString, "name": tString, "floating": tBool, "max_simultaneous_users": intRange(0, maxSeats),
+					"floating_timeout_minutes": intRange(0, maxTimeoutMinutes)}),
 				"ProductInput": props([]string{"code", "name"}, obj{"code": obj{"type": "string", "pattern": "^[a-z0-9_-]{1,64}$"}, "name": tString,
-					"start_threshold": tInt, "excluded_services": arrayOf(tString), "features": arrayOf(ref("Feature"))}),
+					"start_threshold": intRange(1, maxStartThreshold), "excluded_services": arrayOf(tString), "features": arrayOf(ref("Feature"))}),
 				"OrganizationInput": props([]string{"name", "kind"}, orgFields),
 				"Organization": obj{"allOf": []obj{props(nil, obj{"id": tInt, "suspend_reason": tString,
 					"created_at": obj{"type": "string", "format": "date-time"}, "updated_at": obj{"type": "string", "format": "date-time"}}), props(nil, orgFields)}},

@@ -77,7 +77,7 @@ func addInvoicesToOpenAPI(spec obj) {
 				ref("InvoicingSettings"), "400", "401", "403", "404"), id),
 		},
 		"/api/v1/licenses/{id}/invoices": {"post": withParams(op("Make the generated draft of the period holding a month (its half-year for semiannual usage, "+
-			"its contract year for annual prepaid); 409 ALREADY_INVOICED, 409 NOTHING_TO_INVOICE.", "bearer",
+			"its contract year for annual prepaid); 409 ALREADY_INVOICED, 409 NOTHING_TO_INVOICE, 409 AMOUNT_TOO_LARGE.", "bearer",
 			props([]string{"kind", "month"}, obj{"kind": obj{"type": "string", "enum": []string{"usage", "prepaid"}}, "month": obj{"type": "string", "example": "2026-10"}}),
 			"201", invoice, "400", "401", "403", "404", "409"), id)},
 	} {

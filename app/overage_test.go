@@ -208,7 +208,7 @@ func TestOverageSweepAfterAStop(t *testing.T) {
 	for h := 0; h < 3; h++ {
 		micro := int64(6_500_000)
 		hours = append(hours, store.HourlyUsage{Hour: day(2, h), Service: "api", Metric: store.CoresMetric, Count: 180,
-			Sum: micro * 180, Min: micro, Max: micro})
+			Sum: store.SumOf(micro * 180), Min: micro, Max: micro})
 	}
 	if err := w.a.db.ImportHourlyUsage(context.Background(), w.licenseID, "prod", hours, dailyCores(nil)); err != nil {
 		t.Fatal(err)

@@ -40,8 +40,8 @@ func (in productInput) product() (store.Product, error) {
 		return p, badInput("name", "Enter a name of 1 to %d characters.", textLimit)
 	}
 	if in.StartThreshold != nil {
-		if *in.StartThreshold < 1 || *in.StartThreshold > 100_000 {
-			return p, badInput("start_threshold", "The start threshold is a number of devices, 1 or more.")
+		if !inRange(*in.StartThreshold, 1, maxStartThreshold) {
+			return p, badInput("start_threshold", "The start threshold is a number of devices from 1 to %d.", maxStartThreshold)
 		}
 		p.StartThreshold = *in.StartThreshold
 	}
@@ -72,8 +72,11 @@ func (in productInput) product() (store.Product, error) {
 		if f.Name == "" || len(f.Name) > textLimit {
 			return p, badInput(field+".name", "Enter a name of 1 to %d characters.", textLimit)
 		}
-		if f.MaxSimultaneousUsers < 0 || f.FloatingTimeoutMinutes < 0 {
-			return p, badInput(field, "Simultaneous users and timeout are whole numbers of 0 or more.")
+		if !inRange(f.MaxSimultaneousUsers, 0, maxSeats) {
+			return p, badInput(field+".max_simultaneous_users", "Simultaneous users are a whole number from 0 to %d.", maxSeats)
+		}
+		if !inRange(f.FloatingTimeoutMinutes, 0, maxTimeoutMinutes) {
+			return p, badInput(field+".floating_timeout_minutes", "The timeout is a whole number of minutes from 0 to %d (a year).", maxTimeoutMinutes)
 		}
 		if f.Floating && (f.MaxSimultaneousUsers < 1 || f.FloatingTimeoutMinutes < 1) {
 			return p, badInput(field+".max_simultaneous_users", "A floating feature needs at least 1 simultaneous user and a timeout of at least 1 minute.")
@@ -148,7 +151,7 @@ func (s *Server) apiProducts(c *fiber.Ctx) error {
 func (s *Server) apiCreateProduct(c *fiber.Ctx) error {
 	var in productInput
 	if err := json.Unmarshal(c.Body(), &in); err != nil {
-		return badInput("", "The body must be a product as JSON: %s", jsonProblem(err))
+		return badJSON(err, "a product as JSON")
 	}
 	p, err := s.saveProduct(c, in)
 	if err != nil {
@@ -196,8 +199,32 @@ func (s *Server) renderProductForm(c *fiber.Ctx, in productInput, e *Error) erro
 	if in.StartThreshold != nil && *in.StartThreshold > 0 {
 		threshold = *in.StartThreshold
 	}
+	errs := map[string]string{}
+	if e != nil {
+		errs[productFormField(e.Field)] = e.Message
+	}
 	return s.render(c, "product_new", fiber.Map{"Title": "New product", "In": in, "Rows": rows, "Threshold": threshold,
-		"Excluded": strings.Join(in.ExcludedServices, ", "), "Error": e})
+		"Excluded": strings.Join(in.ExcludedServices, ", "), "Errors": errs})
+}
+
+// productFormField is the input of the new-product form that a field of the product payload
+// names, so that its message shows beside it: features[2].name is feature_name.2 (the form shows
+// the features it was sent in their order), a field it has no input for is "form".
+func productFormField(field string) string {
+	var i int
+	var rest string
+	if n, _ := fmt.Sscanf(field, "features[%d]%s", &i, &rest); n >= 1 {
+		input := map[string]string{".name": "feature_name", ".max_simultaneous_users": "feature_max",
+			".floating_timeout_minutes": "feature_timeout"}[rest]
+		if input == "" {
+			input = "feature_code"
+		}
+		return fmt.Sprintf("%s.%d", input, i)
+	}
+	if !contains([]string{"code", "name", "start_threshold", "excluded_services"}, field) {
+		return "form"
+	}
+	return field
 }
 
 // createProduct creates a product from the form.

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"html/template"
 	"strings"
 	"time"
@@ -39,13 +40,26 @@ func (s *Server) templateFuncs() template.FuncMap {
 	for name, f := range licenseFuncs() {
 		funcs[name] = f
 	}
+	for name, f := range invoiceFuncs() {
+		funcs[name] = f
+	}
 	funcs["eventWords"] = webhook.Words
 	return funcs
 }
 
-// amountText shows an amount with thousands separators and its currency: "1,098.50 EUR".
-func amountText(m billing.Money) string {
-	s := m.String()
+// amountText shows an amount (billing.Money or billing.Amount) with thousands separators and its
+// currency: "1,098.50 EUR".
+func amountText(v any) string {
+	var s string
+	var currency billing.Currency
+	switch m := v.(type) {
+	case billing.Money:
+		s, currency = m.String(), m.Currency
+	case billing.Amount:
+		s, currency = m.String(), m.Currency
+	default:
+		return fmt.Sprint(v)
+	}
 	sign := ""
 	if strings.HasPrefix(s, "-") {
 		sign, s = "-", s[1:]
@@ -57,7 +71,7 @@ func amountText(m billing.Money) string {
 	if hasFrac {
 		whole += "." + frac
 	}
-	return sign + whole + " " + string(m.Currency)
+	return sign + whole + " " + string(currency)
 }
 
 // render writes a page inside the main layout, adding what every page shows: the signed-in

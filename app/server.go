@@ -52,7 +52,7 @@ type Server struct {
 	webhookClient   *http.Client
 	webhookResolver webhook.Resolver // tests play DNS through it
 
-	overageAlerted sync.Map // license id → the billing.Month whose overage alert is recorded
+	overageAlerted *sync.Map // license id → the billing.Month whose overage alert is recorded
 
 	metrics       *appMetrics
 	metricsServer *http.Server
@@ -66,6 +66,9 @@ type Server struct {
 	deviceByKey   *ratelimit.Limiter // nil: --device-rate 0
 	deviceByIP    *ratelimit.Limiter
 	devices       *deviceCache
+
+	// signInByDevice limits the sign-ins of browsers that signed in to the account before.
+	signInByDevice *ratelimit.Limiter
 
 	routeTable []routeEntry
 	routed     map[string]bool // "METHOD /pattern" of every route fiber serves, for the metrics
@@ -94,6 +97,9 @@ func New(cfg Config, db *store.DB, secret []byte, log *slog.Logger, clock clockw
 		forgotByIP:    ratelimit.New(20, time.Hour, clock.Now),
 		devices:       newDeviceCache(),
 	}
+	// A browser with a device cookie of the account gets ten tries of its own instead of those of
+	// the account and the address: strangers' guesses lock new browsers out, never its owner's.
+	s.signInByDevice = ratelimit.New(10, 15*time.Minute, clock.Now)
 	if cfg.DeviceRate > 0 {
 		s.deviceByKey = ratelimit.New(cfg.DeviceRate, time.Minute, clock.Now)
 		s.deviceByIP = ratelimit.New(5*cfg.DeviceRate, time.Minute, clock.Now)
@@ -101,6 +107,7 @@ func New(cfg Config, db *store.DB, secret []byte, log *slog.Logger, clock clockw
 	s.outbox = newQueueWorker("outbox", log, s.deliverOutbox)
 	s.webhooks = newQueueWorker("webhooks", log, s.deliverWebhooks)
 	s.metrics = newAppMetrics()
+	s.overageAlerted = &sync.Map{}
 	s.webhookResolver = net.DefaultResolver
 	s.webhookClient = webhook.Client(&webhook.Dialer{Resolver: resolverOf(s), AllowPrivate: cfg.WebhookAllowPrivate,
 		Timeout: webhookTimeout}, webhookTimeout)
@@ -166,6 +173,7 @@ func (s *Server) routes() {
 	s.routeAdmin()
 	s.routeUsage()
 	s.routeInvoices()
+	s.routeInvoicePages()
 	s.routeWebhooks()
 	s.routeOverage()
 	r.Use(func(c *fiber.Ctx) error { c.Locals(noRoute, true); return errNotFound })
@@ -192,6 +200,7 @@ func (s *Server) Listen(addr string) error {
 	// Catch up on the license days missed while the server was down, before devices ask.
 	s.runJob("license lifecycle", s.licenseLifecycle)
 	s.runJob("invoice generation", s.generateInvoices)
+	s.runJob("invoice reminders", s.invoiceReminders)
 	// And on the overage alerts a stop between a usage report and its alert may have held back.
 	s.runJob("overage alerts", s.overageSweep)
 	s.scheduler.Start()

@@ -313,7 +313,7 @@ type apiEstimateSetup struct {
 type apiEstimateDay struct {
 	Date       billing.Date       `json:"date"`
 	ExtraCores int64              `json:"extra_cores"`
-	ExtraCost  billing.Money      `json:"extra_cost"`
+	ExtraCost  billing.Amount     `json:"extra_cost"`
 	Setups     []apiEstimateSetup `json:"setups"`
 }
 

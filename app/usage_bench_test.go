@@ -117,7 +117,7 @@ func BenchmarkUsageEstimateHTTP(b *testing.B) {
 			for svc := range 10 {
 				micro := int64(300_000 + 100_000*setup + 17_000*svc + 1000*t.Hour())
 				hours = append(hours, store.HourlyUsage{Hour: t, Service: "svc-" + strconv.Itoa(svc), Metric: store.CoresMetric,
-					Count: 180, Sum: micro * 180, Min: micro, Max: micro})
+					Count: 180, Sum: store.SumOf(micro * 180), Min: micro, Max: micro})
 			}
 		}
 		if err := s.db.ImportHourlyUsage(ctx, l.ID, fmt.Sprintf("setup-%d", setup), hours, dailyCores(nil)); err != nil {

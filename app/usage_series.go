@@ -70,7 +70,10 @@ type coresPoint struct {
 // Metric values are millionths; series come sorted by setup, service and metric.
 func usageSeriesOf(hours []store.HourlyUsage, resolution string) []usageSeries {
 	type key struct{ setup, service, metric string }
-	type acc struct{ count, sum, min, max int64 }
+	type acc struct {
+		count, min, max int64
+		sum             store.Sum
+	}
 	buckets := map[key]map[time.Time]*acc{}
 	for _, h := range hours {
 		k := key{h.SetupName, h.Service, h.Metric}
@@ -84,7 +87,7 @@ func usageSeriesOf(hours []store.HourlyUsage, resolution string) []usageSeries {
 			buckets[k][b] = a
 		}
 		a.count += h.Count
-		a.sum += h.Sum
+		a.sum = a.sum.Add(h.Sum)
 		a.min, a.max = min(a.min, h.Min), max(a.max, h.Max)
 	}
 	series := make([]usageSeries, 0, len(buckets))
@@ -93,7 +96,7 @@ func usageSeriesOf(hours []store.HourlyUsage, resolution string) []usageSeries {
 		for _, t := range sortedTimes(byTime) {
 			a := byTime[t]
 			s.Points = append(s.Points, usagePoint{Time: bucketLabel(t, resolution), Count: a.count,
-				Mean: micros(a.sum) / float64(a.count), Min: micros(a.min), Max: micros(a.max)})
+				Mean: a.sum.Float() / 1e6 / float64(a.count), Min: micros(a.min), Max: micros(a.max)})
 		}
 		series = append(series, s)
 	}
@@ -114,7 +117,7 @@ func coresOf(hours []store.HourlyUsage, excluded []string, resolution string) []
 		if h.Metric != store.CoresMetric || isExcluded(h.Service, excluded) || h.Count == 0 {
 			continue
 		}
-		hourly[hourKey{h.SetupName, h.Hour}] += micros(h.Sum) / float64(h.Count)
+		hourly[hourKey{h.SetupName, h.Hour}] += h.Sum.Float() / 1e6 / float64(h.Count)
 	}
 	type bucketKey struct {
 		setup string

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -21,9 +22,9 @@ type UsageReport struct {
 	LicenseID int64
 	Setup     string
 	Samples   []UsageSample
-	// ClosedBefore is the raw retention's edge: an hour before it that already holds data is
-	// closed, and samples for it count as duplicates, so a report sent again after its raw
-	// samples were pruned is never counted twice.
+	// ClosedBefore is the raw retention's edge: an hour before it that already holds data of a
+	// service is closed for that service, and its samples count as duplicates, so a report sent
+	// again after its raw samples were pruned is never counted twice.
 	ClosedBefore time.Time
 }
 
@@ -38,6 +39,45 @@ type UsageSample struct {
 type UsageMetric struct {
 	Name  string
 	Micro int64
+}
+
+// Sum is an exact sum of millionths, Hi·10¹⁸ + Lo: an hour of one service's samples of a
+// metric bounded at ±10¹² (DESIGN §6) can pass int64, so hourly roll-ups keep their sums in two
+// integers. Sums the store returns are canonical: Lo within ±10¹⁸, of the sign of the total.
+type Sum struct{ Hi, Lo int64 }
+
+const sumBase = 1_000_000_000_000_000_000
+
+// SumOf is a single value as a Sum.
+func SumOf(v int64) Sum { return Sum{v / sumBase, v % sumBase} }
+
+// Add adds two sums, which may come in any form; the result is canonical.
+func (s Sum) Add(t Sum) Sum {
+	a, b := SumOf(s.Lo), SumOf(t.Lo)
+	lo := a.Lo + b.Lo // each within ±10¹⁸: no overflow
+	n := Sum{s.Hi + t.Hi + a.Hi + b.Hi + lo/sumBase, lo % sumBase}
+	switch { // one representation per value, whatever the order of the terms
+	case n.Hi > 0 && n.Lo < 0:
+		n.Hi, n.Lo = n.Hi-1, n.Lo+sumBase
+	case n.Hi < 0 && n.Lo > 0:
+		n.Hi, n.Lo = n.Hi+1, n.Lo-sumBase
+	}
+	return n
+}
+
+// Float is the sum as a float64, for the means pages and the API show.
+func (s Sum) Float() float64 { return float64(s.Hi)*sumBase + float64(s.Lo) }
+
+// Int64 is the sum, clamped to the int64 range.
+func (s Sum) Int64() int64 {
+	n := s.Add(Sum{})
+	switch {
+	case n.Hi > 9 || n.Hi == 9 && n.Lo > math.MaxInt64-9*sumBase:
+		return math.MaxInt64
+	case n.Hi < -9 || n.Hi == -9 && n.Lo < math.MinInt64+9*sumBase:
+		return math.MinInt64
+	}
+	return n.Hi*sumBase + n.Lo
 }
 
 // CoreRollup is one service's cores within one hour: the sum and count of its samples.
@@ -60,7 +100,7 @@ func (db *DB) IngestUsage(ctx context.Context, r UsageReport, daily DailyCoresFu
 	err = db.update(ctx, func(tx *Tx) error {
 		accepted, duplicates = 0, 0
 		in := ingestion{ctx: ctx, tx: tx, names: map[string]int64{}, raw: map[string]*sql.Stmt{},
-			closed: map[int64]bool{}, deltas: map[rollupKey]*rollupDelta{}}
+			closed: map[closedKey]bool{}, deltas: map[rollupKey]*rollupDelta{}}
 		defer in.closeStatements()
 		var err error
 		if in.setupID, err = ensureSetup(ctx, tx, r.LicenseID, r.Setup); err != nil {
@@ -109,26 +149,29 @@ type ingestion struct {
 	setupID int64
 	names   map[string]int64
 	raw     map[string]*sql.Stmt // day → insert into its raw table
-	closed  map[int64]bool       // hour → closed
+	closed  map[closedKey]bool   // hour and service → closed
 	deltas  map[rollupKey]*rollupDelta
 }
 
 type rollupKey struct{ hour, service, metric int64 }
 
-type rollupDelta struct{ count, sum, min, max int64 }
+type rollupDelta struct {
+	count, min, max int64
+	sum             Sum
+}
 
 // add stores one sample and adds it to the roll-ups; false means it was a duplicate.
 func (in *ingestion) add(s UsageSample, closedBefore time.Time) (bool, error) {
 	hour := s.Time.Truncate(time.Hour).Unix()
-	if s.Time.Before(closedBefore) {
-		closed, err := in.isClosed(hour)
-		if err != nil || closed {
-			return false, err
-		}
-	}
 	service, err := in.nameID(s.Service)
 	if err != nil {
 		return false, err
+	}
+	if s.Time.Before(closedBefore) {
+		closed, err := in.isClosed(hour, service)
+		if err != nil || closed {
+			return false, err
+		}
 	}
 	var blob []byte
 	metrics := make([]int64, len(s.Metrics))
@@ -158,23 +201,29 @@ func (in *ingestion) add(s UsageSample, closedBefore time.Time) (bool, error) {
 			in.deltas[k] = d
 		}
 		d.count++
-		d.sum += m.Micro
+		d.sum = d.sum.Add(SumOf(m.Micro))
 		d.min, d.max = min(d.min, m.Micro), max(d.max, m.Micro)
 	}
 	return true, nil
 }
 
-// isClosed tells whether an hour past the raw retention already holds data for the setup.
-func (in *ingestion) isClosed(hour int64) (bool, error) {
-	if closed, ok := in.closed[hour]; ok {
+// isClosed tells whether an hour past the raw retention already held data for the setup's
+// service before this report. Closing per service, not per hour, lets a history import send
+// one service at a time (DESIGN §6). The answer is kept for the whole report: its own samples,
+// summed only at the end, never close an hour for each other.
+func (in *ingestion) isClosed(hour, service int64) (bool, error) {
+	k := closedKey{hour, service}
+	if closed, ok := in.closed[k]; ok {
 		return closed, nil
 	}
 	var n int
-	err := in.tx.QueryRowContext(in.ctx, `SELECT count(*) FROM (SELECT 1 FROM usage_hourly WHERE setup_id = ? AND hour = ? LIMIT 1)`,
-		in.setupID, hour).Scan(&n)
-	in.closed[hour] = n > 0
+	err := in.tx.QueryRowContext(in.ctx, `SELECT count(*) FROM (SELECT 1 FROM usage_hourly
+		WHERE setup_id = ? AND hour = ? AND service_id = ? LIMIT 1)`, in.setupID, hour, service).Scan(&n)
+	in.closed[k] = n > 0
 	return n > 0, err
 }
+
+type closedKey struct{ hour, service int64 }
 
 func (in *ingestion) nameID(name string) (int64, error) {
 	if id, ok := in.names[name]; ok {
@@ -222,9 +271,12 @@ func (in *ingestion) closeStatements() {
 
 // flushRollups adds the deltas to the hourly roll-ups and returns the days whose cores changed.
 func (in *ingestion) flushRollups() ([]string, error) {
-	stmt, err := in.tx.PrepareContext(in.ctx, `INSERT INTO usage_hourly (setup_id, hour, service_id, metric_id, count, sum, min, max)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT DO UPDATE SET count = count + excluded.count, sum = sum + excluded.sum,
+	// Both low parts lie within ±10¹⁸, so their sum fits an int64; the carry goes to sum_hi.
+	stmt, err := in.tx.PrepareContext(in.ctx, `INSERT INTO usage_hourly (setup_id, hour, service_id, metric_id, count, sum, sum_hi, min, max)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO UPDATE SET count = count + excluded.count,
+			sum = (sum + excluded.sum) % 1000000000000000000,
+			sum_hi = sum_hi + excluded.sum_hi + (sum + excluded.sum) / 1000000000000000000,
 			min = min(min, excluded.min), max = max(max, excluded.max)`)
 	if err != nil {
 		return nil, err
@@ -236,7 +288,7 @@ func (in *ingestion) flushRollups() ([]string, error) {
 	}
 	touched := map[string]bool{}
 	for k, d := range in.deltas {
-		if _, err := stmt.ExecContext(in.ctx, in.setupID, k.hour, k.service, k.metric, d.count, d.sum, d.min, d.max); err != nil {
+		if _, err := stmt.ExecContext(in.ctx, in.setupID, k.hour, k.service, k.metric, d.count, d.sum.Lo, d.sum.Hi, d.min, d.max); err != nil {
 			return nil, err
 		}
 		if k.metric == cores {
@@ -257,7 +309,7 @@ func updateDaily(ctx context.Context, tx *Tx, setupID int64, day string, daily D
 	if err != nil {
 		return err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT h.hour, s.name, h.sum, h.count FROM usage_hourly h
+	rows, err := tx.QueryContext(ctx, `SELECT h.hour, s.name, h.sum, h.sum_hi, h.count FROM usage_hourly h
 		JOIN usage_names s ON s.id = h.service_id JOIN usage_names m ON m.id = h.metric_id
 		WHERE h.setup_id = ? AND h.hour >= ? AND h.hour < ? AND m.name = ?`,
 		setupID, start.Unix(), start.AddDate(0, 0, 1).Unix(), CoresMetric)
@@ -268,10 +320,12 @@ func updateDaily(ctx context.Context, tx *Tx, setupID int64, day string, daily D
 	for rows.Next() {
 		var r CoreRollup
 		var hour int64
-		if err := rows.Scan(&hour, &r.Service, &r.Sum, &r.Count); err != nil {
+		var sum Sum
+		if err := rows.Scan(&hour, &r.Service, &sum.Lo, &sum.Hi, &r.Count); err != nil {
 			rows.Close()
 			return err
 		}
+		r.Sum = sum.Int64() // cores of an hour: at most 3,600 samples of 10¹² millionths
 		r.Hour = time.Unix(hour, 0).UTC()
 		rollups = append(rollups, r)
 	}
@@ -294,8 +348,8 @@ func (db *DB) ImportHourlyUsage(ctx context.Context, licenseID int64, setup stri
 		if err != nil {
 			return err
 		}
-		stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO usage_hourly (setup_id, hour, service_id, metric_id, count, sum, min, max)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+		stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO usage_hourly (setup_id, hour, service_id, metric_id, count, sum, sum_hi, min, max)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
@@ -321,7 +375,8 @@ func (db *DB) ImportHourlyUsage(ctx context.Context, licenseID int64, setup stri
 				return err
 			}
 			hour := h.Hour.UTC().Truncate(time.Hour)
-			if _, err := stmt.ExecContext(ctx, setupID, hour.Unix(), service, metric, h.Count, h.Sum, h.Min, h.Max); err != nil {
+			sum := h.Sum.Add(Sum{})
+			if _, err := stmt.ExecContext(ctx, setupID, hour.Unix(), service, metric, h.Count, sum.Lo, sum.Hi, h.Min, h.Max); err != nil {
 				return err
 			}
 			if h.Metric == CoresMetric {
@@ -409,7 +464,7 @@ type HourlyUsage struct {
 	Service   string
 	Metric    string
 	Count     int64
-	Sum       int64
+	Sum       Sum
 	Min       int64
 	Max       int64
 }
@@ -419,7 +474,7 @@ type HourlyUsage struct {
 func (db *DB) UsageHours(ctx context.Context, licenseID int64, from, to time.Time) ([]HourlyUsage, error) {
 	var hours []HourlyUsage
 	err := db.view(ctx, func(tx *Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT s.id, s.name, h.hour, sv.name, m.name, h.count, h.sum, h.min, h.max
+		rows, err := tx.QueryContext(ctx, `SELECT s.id, s.name, h.hour, sv.name, m.name, h.count, h.sum, h.sum_hi, h.min, h.max
 			FROM setups s JOIN usage_hourly h ON h.setup_id = s.id
 			JOIN usage_names sv ON sv.id = h.service_id JOIN usage_names m ON m.id = h.metric_id
 			WHERE s.license_id = ? AND h.hour >= ? AND h.hour < ? ORDER BY h.hour, s.id, sv.name, m.name`,
@@ -431,10 +486,11 @@ func (db *DB) UsageHours(ctx context.Context, licenseID int64, from, to time.Tim
 		for rows.Next() {
 			var u HourlyUsage
 			var hour int64
-			if err := rows.Scan(&u.SetupID, &u.SetupName, &hour, &u.Service, &u.Metric, &u.Count, &u.Sum, &u.Min, &u.Max); err != nil {
+			if err := rows.Scan(&u.SetupID, &u.SetupName, &hour, &u.Service, &u.Metric, &u.Count, &u.Sum.Lo, &u.Sum.Hi, &u.Min, &u.Max); err != nil {
 				return err
 			}
 			u.Hour = time.Unix(hour, 0).UTC()
+			u.Sum = u.Sum.Add(Sum{})
 			hours = append(hours, u)
 		}
 		return rows.Err()

@@ -153,4 +153,15 @@ func TestPruningClosesOldHours(t *testing.T) {
 	if err != nil || acc != 1 {
 		t.Errorf("history into an empty old hour: %d accepted, %v; want 1", acc, err)
 	}
+	// A closed hour is closed for the services it holds only: another one is still imported.
+	other := []UsageSample{{Time: samples[0].Time, Service: "worker", Metrics: []UsageMetric{{"cores", 1_000_000}}},
+		{Time: samples[0].Time.Add(20 * time.Second), Service: "worker", Metrics: []UsageMetric{{"cores", 3_000_000}}}}
+	acc, dup, err = db.IngestUsage(ctx, UsageReport{LicenseID: lic, Setup: "prod", Samples: other, ClosedBefore: closedBefore}, sumDaily)
+	if err != nil || acc != 2 || dup != 0 {
+		t.Errorf("another service of a closed hour: %d accepted, %d duplicates, %v; want 2, 0", acc, dup, err)
+	}
+	acc, dup, err = db.IngestUsage(ctx, UsageReport{LicenseID: lic, Setup: "prod", Samples: other, ClosedBefore: closedBefore}, sumDaily)
+	if err != nil || acc != 0 || dup != 2 {
+		t.Errorf("that service sent again: %d accepted, %d duplicates, %v; want 0, 2", acc, dup, err)
+	}
 }

@@ -34,7 +34,7 @@ func (m Money) Scale(num, den int64) (Money, error) {
 		return Money{}, errors.New("scale by a non-positive denominator")
 	}
 	n := new(big.Int).Mul(big.NewInt(m.Minor), big.NewInt(num))
-	return amount(n, big.NewInt(den), m.Currency)
+	return moneyOf(n, big.NewInt(den), m.Currency)
 }
 
 // PrepaidCost is the prepaid cost of the billed days from one day to another, both included: the
@@ -58,7 +58,7 @@ func PrepaidCost(c Contract, from, to Date) (Money, error) {
 		}
 		sum.Add(sum, new(big.Rat).SetFrac(num, big.NewInt(int64(m.Days()))))
 	}
-	cost, err := amount(sum.Num(), sum.Denom(), c.Currency)
+	cost, err := moneyOf(sum.Num(), sum.Denom(), c.Currency)
 	if err != nil {
 		return Money{}, fmt.Errorf("the prepaid cost from %s to %s: %w", from, to, err)
 	}

@@ -84,3 +84,20 @@ func BenchmarkRightSize(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRightSizeMillionCores right-sizes three months of a setup at a million cores a day, the
+// most one sample may report, varying a little from day to day so that the days' tops differ.
+func BenchmarkRightSizeMillionCores(b *testing.B) {
+	days := map[Date]DayCores{}
+	for d := date("2026-09-01"); !d.After(date("2026-11-30")); d = d.AddDays(1) {
+		billed := int64(1_000_000 - d.Day*1000)
+		days[d] = DayCores{PeakMicro: billed * microPerCore, Billed: billed}
+	}
+	setups := []SetupUsage{usage(1, "huge", days), usage(2, "b", daysAt("2026-09-01", "2026-11-30", 4))}
+	months := LastCompleteMonths(date("2026-12-01"), RightSizingMonths)
+	for b.Loop() {
+		if _, err := RightSize(example("2026-01-01"), setups, months, 5); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -21,13 +21,13 @@ type SetupUsage struct {
 type Estimate struct {
 	Month          Month
 	Currency       Currency
-	PrepaidCores   int64 // in force on the month's last day
-	PrepaidCost    Money // the whole month, even when it is not over
-	ExtraCost      Money // so far, when the month is not over
-	Total          Money // PrepaidCost + ExtraCost
-	Complete       bool  // the month is over: nothing will change
-	ProjectedExtra Money // equals ExtraCost when the month is complete
-	ProjectedTotal Money // PrepaidCost + ProjectedExtra
+	PrepaidCores   int64  // in force on the month's last day
+	PrepaidCost    Amount // the whole month, even when it is not over
+	ExtraCost      Amount // so far, when the month is not over
+	Total          Amount // PrepaidCost + ExtraCost
+	Complete       bool   // the month is over: nothing will change
+	ProjectedExtra Amount // equals ExtraCost when the month is complete
+	ProjectedTotal Amount // PrepaidCost + ProjectedExtra
 	Days           []DayCost
 }
 
@@ -37,7 +37,7 @@ type DayCost struct {
 	Date       Date
 	InContract bool // from the start date to the day before the end date: only these days are billed
 	ExtraCores int64
-	ExtraCost  Money      // rounded for display only: the month's extra cost is rounded once, from exact days
+	ExtraCost  Amount     // rounded for display only: the month's extra cost is rounded once, from exact days
 	Setups     []SetupDay // the setup holding the prepaid cores first
 }
 
@@ -55,6 +55,7 @@ type SetupDay struct {
 // plus the extra cost up to today, and the projection adds to the extra cost of the complete days
 // (before today) the mean daily extra of the last 7 of them times the days left, today included.
 // Projections count billed days only, so days before the start or after the end weigh nothing.
+// Amounts are exact whatever their size: only a contract that Validate refuses is an error.
 func EstimateMonth(c Contract, setups []SetupUsage, m Month, today Date) (Estimate, error) {
 	sched, err := c.schedule()
 	if err != nil {
@@ -71,7 +72,7 @@ func EstimateMonth(c Contract, setups []SetupUsage, m Month, today Date) (Estima
 	var daysLeft int64          // billed days from today to the month's end
 	for date := range m.dates() {
 		terms := sched.on(date)
-		day := DayCost{Date: date, InContract: c.bills(date), ExtraCost: Money{0, c.Currency}}
+		day := DayCost{Date: date, InContract: c.bills(date), ExtraCost: amountOf(nil, c.Currency)}
 		if day.InContract {
 			prepaid.Add(prepaid, prepaidNumerator(terms.PrepaidCores, terms))
 			if !date.Before(today) {
@@ -89,31 +90,19 @@ func EstimateMonth(c Contract, setups []SetupUsage, m Month, today Date) (Estima
 			day.ExtraCores = sharePrepaid(day.Setups, terms.PrepaidCores)
 			num := extraNumerator(day.ExtraCores, terms)
 			extra.Add(extra, num)
-			if day.ExtraCost, err = amount(num, extraDenominator(m), c.Currency); err != nil {
-				return Estimate{}, fmt.Errorf("the extra cost of %s: %w", date, err)
-			}
+			day.ExtraCost = amount(num, extraDenominator(m), c.Currency)
 			if date.Before(today) {
 				completeDays = append(completeDays, num)
 			}
 		}
 		est.Days = append(est.Days, day)
 	}
-	if est.PrepaidCost, err = amount(prepaid, big.NewInt(int64(m.Days())), c.Currency); err != nil {
-		return Estimate{}, fmt.Errorf("the prepaid cost of %s: %w", m, err)
-	}
-	if est.ExtraCost, err = amount(extra, extraDenominator(m), c.Currency); err != nil {
-		return Estimate{}, fmt.Errorf("the extra cost of %s: %w", m, err)
-	}
+	est.PrepaidCost = amount(prepaid, big.NewInt(int64(m.Days())), c.Currency)
+	est.ExtraCost = amount(extra, extraDenominator(m), c.Currency)
 	projNum, projDen := projectExtra(completeDays, daysLeft, extraDenominator(m))
-	if est.ProjectedExtra, err = amount(projNum, projDen, c.Currency); err != nil {
-		return Estimate{}, fmt.Errorf("the projected extra cost of %s: %w", m, err)
-	}
-	if est.Total, err = est.PrepaidCost.add(est.ExtraCost); err != nil {
-		return Estimate{}, fmt.Errorf("the total of %s: %w", m, err)
-	}
-	if est.ProjectedTotal, err = est.PrepaidCost.add(est.ProjectedExtra); err != nil {
-		return Estimate{}, fmt.Errorf("the projected total of %s: %w", m, err)
-	}
+	est.ProjectedExtra = amount(projNum, projDen, c.Currency)
+	est.Total = est.PrepaidCost.plus(est.ExtraCost)
+	est.ProjectedTotal = est.PrepaidCost.plus(est.ProjectedExtra)
 	return est, nil
 }
 
@@ -204,7 +193,4 @@ func extraNumerator(e int64, t Terms) *big.Int {
 func extraDenominator(m Month) *big.Int { return big.NewInt(2 * factorScale * int64(m.Days())) }
 
 // amount rounds num/den minor units half away from zero into money.
-func amount(num, den *big.Int, c Currency) (Money, error) {
-	minor, err := roundHalfAway(num, den)
-	return Money{minor, c}, err
-}
+func amount(num, den *big.Int, c Currency) Amount { return amountOf(roundHalfAway(num, den), c) }

@@ -2,6 +2,8 @@ package billing
 
 import (
 	"maps"
+	"math/big"
+	"strings"
 	"time"
 )
 
@@ -32,6 +34,25 @@ func money(s string, c Currency) Money {
 		panic(err)
 	}
 	return m
+}
+
+// amt is a computed amount of any size, written as a price is ("511.65").
+func amt(s string, c Currency) Amount {
+	whole, frac, _ := strings.Cut(s, ".")
+	minor, ok := new(big.Int).SetString(whole+frac+strings.Repeat("0", c.Digits()-len(frac)), 10)
+	if !ok {
+		panic("amount " + s)
+	}
+	return amountOf(minor, c)
+}
+
+// minorOf is an amount known to fit int64, in minor units.
+func minorOf(a Amount) int64 {
+	m, ok := a.Money()
+	if !ok {
+		panic("amount " + a.String() + " beyond int64")
+	}
+	return m.Minor
 }
 
 func factor(s string) Factor {

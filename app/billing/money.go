@@ -36,9 +36,69 @@ func (m Money) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
 func (m Money) add(n Money) (Money, error) {
 	sum, ok := addInt64(m.Minor, n.Minor)
 	if !ok {
-		return Money{}, errTooLarge
+		return Money{}, ErrTooLarge
 	}
 	return Money{sum, m.Currency}, nil
+}
+
+// ErrTooLarge refuses an amount beyond the range of Money (92 quadrillion euros), which invoices
+// store: better an error than a wrapped-around bill. Estimates work in Amount and never meet it.
+var ErrTooLarge = errors.New("amount too large for an invoice")
+
+// moneyOf rounds num/den minor units half away from zero into Money, or fails with ErrTooLarge.
+func moneyOf(num, den *big.Int, c Currency) (Money, error) {
+	m, ok := amount(num, den, c).Money()
+	if !ok {
+		return Money{}, ErrTooLarge
+	}
+	return m, nil
+}
+
+// Amount is a sum of money the cost engine worked out, in minor units, exact and of any size:
+// bounded prices times usage that is absurd but accepted can pass the int64 range of Money, and
+// an estimate must show such a sum rather than fail. The zero value is zero.
+type Amount struct {
+	minor    *big.Int // never changed once set; nil means zero
+	Currency Currency
+}
+
+// amountOf wraps minor units; the caller gives up minor, which must not change afterwards.
+func amountOf(minor *big.Int, c Currency) Amount { return Amount{minor, c} }
+
+func (a Amount) int() *big.Int {
+	if a.minor == nil {
+		return new(big.Int)
+	}
+	return a.minor
+}
+
+// String writes the amount as Money does: "511.65", "-0.05", JPY "512".
+func (a Amount) String() string { return formatDigits(a.int().String(), a.Currency.Digits()) }
+
+// MarshalText writes the amount as String does, so JSON carries it as the API's decimal strings.
+func (a Amount) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+
+// Cmp returns -1, 0 or +1 as a is less than, equal to or greater than b (currencies aside).
+func (a Amount) Cmp(b Amount) int { return a.int().Cmp(b.int()) }
+
+// Sign returns -1, 0 or +1 as the amount is negative, zero or positive.
+func (a Amount) Sign() int { return a.int().Sign() }
+
+// Money is the amount as Money, which invoices store, or false when it lies beyond Money's
+// range (92 quadrillion euros).
+func (a Amount) Money() (Money, bool) {
+	if !a.int().IsInt64() {
+		return Money{}, false
+	}
+	return Money{a.int().Int64(), a.Currency}, true
+}
+
+func (a Amount) plus(b Amount) Amount {
+	return amountOf(new(big.Int).Add(a.int(), b.int()), a.Currency)
+}
+
+func (a Amount) minus(b Amount) Amount {
+	return amountOf(new(big.Int).Sub(a.int(), b.int()), a.Currency)
 }
 
 // factorScale is the resolution of a Factor: factors are exact to the millionth.
@@ -67,10 +127,6 @@ func (f Factor) Compare(g Factor) int { return cmp.Compare(f.millionths, g.milli
 
 // MarshalText writes the factor as String does.
 func (f Factor) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
-
-// errTooLarge is returned when an amount leaves the range of int64 minor units (92 quadrillion euros):
-// better an error than a wrapped-around bill.
-var errTooLarge = errors.New("amount too large to represent")
 
 // parseDecimal reads a non-negative decimal (digits, optionally a point and more digits) as a count of
 // 10^-digits units; it takes no sign, exponent, grouping or spaces, so what it accepts is unambiguous.
@@ -111,34 +167,30 @@ func isDigits(s string) bool {
 }
 
 // formatUnits writes a count of 10^-digits units as a decimal with exactly that many fraction digits.
-func formatUnits(v int64, digits int) string {
-	u := uint64(v)
-	if v < 0 {
-		u = -u
+func formatUnits(v int64, digits int) string { return formatDigits(strconv.FormatInt(v, 10), digits) }
+
+// formatDigits writes an integer written in decimal ("-5") as a count of 10^-digits units ("-0.05").
+func formatDigits(s string, digits int) string {
+	sign := ""
+	if rest, ok := strings.CutPrefix(s, "-"); ok {
+		sign, s = "-", rest
 	}
-	s := strconv.FormatUint(u, 10)
 	if digits > 0 {
 		if len(s) <= digits {
 			s = strings.Repeat("0", digits+1-len(s)) + s
 		}
 		s = s[:len(s)-digits] + "." + s[len(s)-digits:]
 	}
-	if v < 0 {
-		s = "-" + s
-	}
-	return s
+	return sign + s
 }
 
 // roundHalfAway returns num/den rounded half away from zero, the one rounding money ever gets; den must be positive.
-func roundHalfAway(num, den *big.Int) (int64, error) {
+func roundHalfAway(num, den *big.Int) *big.Int {
 	q, r := new(big.Int).QuoRem(num, den, new(big.Int))
 	if r.Abs(r).Lsh(r, 1).Cmp(den) >= 0 {
 		q.Add(q, big.NewInt(int64(num.Sign())))
 	}
-	if !q.IsInt64() {
-		return 0, errTooLarge
-	}
-	return q.Int64(), nil
+	return q
 }
 
 // addInt64 adds without wrapping around, reporting whether the sum fits.

@@ -93,10 +93,10 @@ func drawEstimate(t *rapid.T) (Contract, []SetupUsage, Date, Estimate) {
 func TestPropertyCostNeverBelowPrepaid(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		_, _, _, est := drawEstimate(t)
-		if est.ExtraCost.Minor < 0 || est.ProjectedExtra.Minor < 0 {
+		if est.ExtraCost.Sign() < 0 || est.ProjectedExtra.Sign() < 0 {
 			t.Fatalf("negative extra: %s, projected %s", est.ExtraCost, est.ProjectedExtra)
 		}
-		if est.Total.Minor < est.PrepaidCost.Minor || est.ProjectedTotal.Minor < est.PrepaidCost.Minor {
+		if est.Total.Cmp(est.PrepaidCost) < 0 || est.ProjectedTotal.Cmp(est.PrepaidCost) < 0 {
 			t.Fatalf("total %s or projected %s below the prepaid cost %s", est.Total, est.ProjectedTotal, est.PrepaidCost)
 		}
 	})
@@ -113,7 +113,7 @@ func TestPropertyMoreUsageNeverCostsLess(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if after.Total.Minor < est.Total.Minor || after.ProjectedTotal.Minor < est.ProjectedTotal.Minor {
+		if after.Total.Cmp(est.Total) < 0 || after.ProjectedTotal.Cmp(est.ProjectedTotal) < 0 {
 			t.Fatalf("more usage on %s: total %s → %s, projected %s → %s", d, est.Total, after.Total, est.ProjectedTotal, after.ProjectedTotal)
 		}
 	})
@@ -134,7 +134,7 @@ func TestPropertySplittingNeverCostsLess(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if after.Total.Minor < est.Total.Minor {
+		if after.Total.Cmp(est.Total) < 0 {
 			t.Fatalf("splitting setup %s: total %s → %s", setups[i].Name, est.Total, after.Total)
 		}
 	})
@@ -194,8 +194,8 @@ func TestPropertyNoEscalationIsLinear(t *testing.T) {
 		for _, day := range est.Days {
 			sum.Add(sum, big.NewInt(day.ExtraCores*sched.on(day.Date).ExtraPrice.Minor))
 		}
-		want, _ := roundHalfAway(sum, big.NewInt(30))
-		if got := est.ExtraCost.Minor; got != want {
+		want := roundHalfAway(sum, big.NewInt(30))
+		if got := est.ExtraCost.int(); got.Cmp(want) != 0 {
 			t.Fatalf("extra cost with f = 0 = %d, want Σ x·E / 30 = %d", got, want)
 		}
 	})
@@ -293,23 +293,23 @@ func TestPropertyRightSizeIsTheMinimum(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				total += est.Total.Minor
+				total += minorOf(est.Total)
 			}
 			return total
 		}
 		for p := range int64(len(rs.Options)) + 3 {
 			total := totalWith(p)
-			if p < int64(len(rs.Options)) && rs.Options[p].Total.Minor != total {
+			if p < int64(len(rs.Options)) && minorOf(rs.Options[p].Total) != total {
 				t.Fatalf("option %d = %s, the estimates add up to %d", p, rs.Options[p].Total, total)
 			}
-			if total < rs.Best.Total.Minor || (total == rs.Best.Total.Minor && p < rs.Best.PrepaidCores) {
+			if best := minorOf(rs.Best.Total); total < best || (total == best && p < rs.Best.PrepaidCores) {
 				t.Fatalf("%d prepaid cores cost %d, better than the best %d at %s", p, total, rs.Best.PrepaidCores, rs.Best.Total)
 			}
 		}
-		if got, want := rs.Current.Total.Minor, totalWith(current); got != want {
+		if got, want := minorOf(rs.Current.Total), totalWith(current); got != want {
 			t.Fatalf("current total = %d, the estimates add up to %d", got, want)
 		}
-		if got, want := rs.Saving.Minor, rs.Current.Total.Minor-rs.Best.Total.Minor; got != want || got < 0 {
+		if got, want := minorOf(rs.Saving), minorOf(rs.Current.Total)-minorOf(rs.Best.Total); got != want || got < 0 {
 			t.Fatalf("saving = %d, want %d (never negative)", got, want)
 		}
 	})

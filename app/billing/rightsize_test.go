@@ -1,8 +1,12 @@
 package billing
 
 import (
+	"math/big"
+	"slices"
 	"strings"
 	"testing"
+
+	"pgregory.net/rapid"
 )
 
 func TestRightSize(t *testing.T) {
@@ -58,8 +62,6 @@ func TestRightSizeErrors(t *testing.T) {
 		err     string
 	}{
 		{name: "negative current cores", current: -1, err: "the current prepaid cores are negative"},
-		{name: "absurd usage", setups: []SetupUsage{usage(1, "huge", daysAt("2026-11-03", "2026-11-03", 1_000_000))},
-			err: "right-sizing stops at 10000 prepaid cores; a setup billed 1000000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,4 +84,93 @@ func TestRightSizeNoUsage(t *testing.T) {
 	if got, want := rs.Saving.String(), "500.00"; got != want || rs.Best.PrepaidCores != 0 {
 		t.Errorf("best %d cores saving %s, want 0 cores saving %s", rs.Best.PrepaidCores, got, want)
 	}
+}
+
+// TestRightSizeLargeUsage right-sizes a setup billing a million cores every day, the most one
+// sample may report: no error, the cheapest count found among a million, and a short table.
+func TestRightSizeLargeUsage(t *testing.T) {
+	months := []Month{month("2026-09"), month("2026-10"), month("2026-11")}
+	setups := []SetupUsage{usage(1, "huge", daysAt("2026-09-01", "2026-11-30", 1_000_000)), usage(2, "small", daysAt("2026-09-01", "2026-11-30", 3))}
+	rs, err := RightSize(example("2026-01-01"), setups, months, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every prepaid core (100.00) saves an escalating extra core (150.00 and up): all of them prepaid is cheapest.
+	if got, want := rs.Best.PrepaidCores, int64(1_000_000); got != want {
+		t.Errorf("best = %d cores, want %d", got, want)
+	}
+	if got, want := rs.Compared, int64(1_000_001); got != want {
+		t.Errorf("compared %d counts, want %d", got, want)
+	}
+	var listed []int64
+	for _, o := range rs.Options {
+		listed = append(listed, o.PrepaidCores)
+	}
+	if want := []int64{0, 4, 5, 6, 999_999, 1_000_000}; !slices.Equal(listed, want) {
+		t.Errorf("table lists %v, want %v", listed, want)
+	}
+	// 3 months × 1,000,000 × 100.00 prepaid, plus the small setup's 3 extra cores every day: a month
+	// of them costs 150.00 × (3 + 0.33 × 3) = 598.50.
+	if got, want := rs.Best.Total.String(), "300001795.50"; got != want {
+		t.Errorf("best total %s, want %s", got, want)
+	}
+	if rs.Saving.Sign() <= 0 || rs.Saving.Cmp(rs.Current.Total.minus(rs.Best.Total)) != 0 {
+		t.Errorf("saving %s, want current %s − best %s", rs.Saving, rs.Current.Total, rs.Best.Total)
+	}
+	// With f = 0 and equal prices every count costs the same: the smallest wins.
+	flat := Contract{Currency: "EUR", Start: date("2026-01-01"), Terms: []Terms{terms("", 2, "100.00", "100.00", "0", "EUR")}}
+	rs, err = RightSize(flat, setups[:1], months, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rs.Best.PrepaidCores != 0 || rs.Saving.Sign() != 0 {
+		t.Errorf("flat costs: best %d cores saving %s, want 0 cores saving nothing", rs.Best.PrepaidCores, rs.Saving)
+	}
+}
+
+// TestPropertyRightSizeCandidatesHoldTheCheapest checks the narrowing of many counts against pricing
+// every one: the cheapest count lies among the candidates, unless they were cut for being too many.
+func TestPropertyRightSizeCandidatesHoldTheCheapest(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		months := []Month{month("2026-09"), month("2026-10"), month("2026-11")}
+		c := genContract(t, month("2026-10"))
+		rng := seeded(t)
+		var setups []SetupUsage
+		for i := range 1 + rng.IntN(3) {
+			s := usage(int64(i+1), string(rune('a'+i)), map[Date]DayCores{})
+			level := rng.Int64N(300)
+			for d := months[0].First(); !d.After(months[2].Last()); d = d.AddDays(1) {
+				if rng.IntN(3) > 0 {
+					s.Days[d] = DayCores{Billed: max(0, level+rng.Int64N(41)-20)}
+				}
+			}
+			setups = append(setups, s)
+		}
+		z, highest, err := newSizer(c, setups, months)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cheapest := z.price(0)
+		for p := int64(1); p <= highest; p++ {
+			if opt := z.price(p); opt.Total.Cmp(cheapest.Total) < 0 {
+				cheapest = opt
+			}
+		}
+		const scan = 8
+		lo, hi := z.candidates(highest, scan)
+		rs, err := rightSize(c, setups, months, 3, scan)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case cheapest.PrepaidCores >= lo && cheapest.PrepaidCores <= hi:
+			if rs.Best.PrepaidCores != cheapest.PrepaidCores || rs.Best.Total.Cmp(cheapest.Total) != 0 {
+				t.Fatalf("best %d cores at %s, pricing every count: %d at %s", rs.Best.PrepaidCores, rs.Best.Total, cheapest.PrepaidCores, cheapest.Total)
+			}
+		case hi-lo+1 < scan:
+			t.Fatalf("the cheapest %d cores (%s) lie outside the candidates %d…%d", cheapest.PrepaidCores, cheapest.Total, lo, hi)
+		case rs.Best.Total.Cmp(cheapest.Total.plus(amountOf(big.NewInt(int64(2*len(months))), c.Currency))) > 0:
+			t.Fatalf("best %s, more than the rounding's reach above the cheapest %s", rs.Best.Total, cheapest.Total)
+		}
+	})
 }

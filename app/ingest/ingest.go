@@ -12,13 +12,15 @@ import (
 	"time"
 )
 
-// Limits of one report.
+// Limits of one report (DESIGN §6). The value bounds keep every sum of an hour exact: a
+// sample's millionths fit an int64 with room to spare, and the store sums them beyond it.
 const (
-	MaxSamples   = 100_000
-	MaxFuture    = 5 * time.Minute // how far ahead of the server's clock a sample may be
-	maxNameLen   = 64
-	maxMetrics   = 64
-	maxMetricVal = 9_000_000_000_000 // in whole units: its millionths still fit an int64
+	MaxSamples = 100_000
+	MaxFuture  = 5 * time.Minute   // how far ahead of the server's clock a sample may be
+	MaxCores   = 1_000_000         // cores of one sample, from 0
+	MaxMetric  = 1_000_000_000_000 // any other metric, from −MaxMetric
+	maxNameLen = 64
+	maxMetrics = 64
 )
 
 // Report is a parsed, valid usage report.
@@ -215,7 +217,7 @@ func readMetrics(path string, raw json.RawMessage) ([]Metric, error) {
 		} else {
 			p = nil
 		}
-		micro, err := Micro(value)
+		micro, err := metricValue(name, value)
 		if err != nil {
 			return nil, fieldError(path+"."+name, "%s", err)
 		}
@@ -230,6 +232,25 @@ func readMetrics(path string, raw json.RawMessage) ([]Metric, error) {
 	}
 	return metrics, nil
 }
+
+// metricValue reads a metric's value in millionths within its bounds: cores from 0 to
+// MaxCores, any other metric from −MaxMetric to MaxMetric.
+func metricValue(name string, raw []byte) (int64, error) {
+	v, err := Micro(raw)
+	if name == coresMetric {
+		if err == errOutOfRange || err == nil && (v < 0 || v > MaxCores*1_000_000) {
+			return 0, fmt.Errorf("cores are a number from 0 to %d", MaxCores)
+		}
+		return v, err
+	}
+	if err == errOutOfRange {
+		return 0, fmt.Errorf("a metric is a number from -%d to %d", MaxMetric, MaxMetric)
+	}
+	return v, err
+}
+
+// coresMetric is the metric that counts for billing (store.CoresMetric), bounded more tightly.
+const coresMetric = "cores"
 
 // validName accepts 1 to 64 characters among A-Z a-z 0-9 . _ - (setup, service and metric names).
 func validName(s string) bool {

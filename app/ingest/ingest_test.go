@@ -31,14 +31,20 @@ func TestMicro(t *testing.T) {
 		{"5e-7", 1, nil},
 		{"1.5E3", 1_500_000_000, nil},
 		{"12e+2", 1_200_000_000, nil},
-		{"9000000000000", 9_000_000_000_000_000_000, nil},
-		{"9000000000000.0000001", 9_000_000_000_000_000_000, nil},
-		{"9000000000001", 0, errTooLarge},
-		{"1e30", 0, errTooLarge},
+		{"1000000000000", 1_000_000_000_000_000_000, nil},
+		{"1000000000000.0000004", 1_000_000_000_000_000_000, nil},
+		{"1000000000000.0000005", 0, errOutOfRange},
+		{"1000000000001", 0, errOutOfRange},
+		{"9000000000000", 0, errOutOfRange},
+		{"1e30", 0, errOutOfRange},
 		{"1e-9999999", 0, nil},
 		{"0e9999999", 0, nil},
-		{"-1", 0, errNegative},
-		{"-0.000001", 0, errNegative},
+		{"-1", -1_000_000, nil},
+		{"-0.000001", -1, nil},
+		{"-0.0000005", -1, nil}, // half away from zero, either way
+		{"-0.00000049", 0, nil},
+		{"-1000000000000", -1_000_000_000_000_000_000, nil},
+		{"-1000000000001", 0, errOutOfRange},
 		{`"1.0"`, 0, errNotNumber},
 		{"true", 0, errNotNumber},
 		{"null", 0, errNotNumber},
@@ -60,7 +66,7 @@ func TestMicro(t *testing.T) {
 
 // FuzzMicro checks Micro against exact big-number arithmetic on any decimal it accepts.
 func FuzzMicro(f *testing.F) {
-	for _, s := range []string{"1.25", "0.0000005", "1e-7", "9000000000000", "2.675", "-3", "1E+2"} {
+	for _, s := range []string{"1.25", "0.0000005", "1e-7", "1000000000000", "2.675", "-3", "1E+2", "-0.0000005"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -68,7 +74,7 @@ func FuzzMicro(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if got < 0 || got > maxMicro {
+		if got < -maxMicro || got > maxMicro {
 			t.Fatalf("Micro(%q) = %d, out of range", s, got)
 		}
 		r, ok := new(big.Rat).SetString(strings.TrimSpace(s))
@@ -79,11 +85,12 @@ func FuzzMicro(f *testing.F) {
 			t.Fatalf("Micro accepted %q, which is no number", s)
 		}
 		r.Mul(r, big.NewRat(1_000_000, 1))
-		// Round half away from zero: floor(r + 1/2) for r ≥ 0.
-		r.Add(r, big.NewRat(1, 2))
+		// Round half away from zero: floor(|r| + 1/2), with r's sign.
+		neg := r.Sign() < 0
+		r.Abs(r).Add(r, big.NewRat(1, 2))
 		want := new(big.Int).Quo(r.Num(), r.Denom())
-		if r.Sign() < 0 {
-			want.SetInt64(0)
+		if neg {
+			want.Neg(want)
 		}
 		if want.Cmp(big.NewInt(got)) != 0 {
 			t.Fatalf("Micro(%q) = %d, want %s", s, got, want)
@@ -144,7 +151,11 @@ func TestParseErrorsNameTheField(t *testing.T) {
 		{"missing service", `{"setup":"s","samples":[{"time":"2026-10-01T00:00:20Z","metrics":{"cores":1}}]}`, "samples[0].service"},
 		{"no metrics", `{"setup":"s","samples":[{"time":"2026-10-01T00:00:20Z","service":"api","metrics":{}}]}`, "samples[0].metrics"},
 		{"metrics not an object", `{"setup":"s","samples":[` + good + `,{"time":"2026-10-01T00:00:20Z","service":"api","metrics":[1]}]}`, "samples[1].metrics"},
-		{"negative value", `{"setup":"s","samples":[` + good + `,{"time":"2026-10-01T00:00:20Z","service":"api","metrics":{"cores":-1}}]}`, "samples[1].metrics.cores"},
+		{"negative cores", `{"setup":"s","samples":[` + good + `,{"time":"2026-10-01T00:00:20Z","service":"api","metrics":{"cores":-1}}]}`, "samples[1].metrics.cores"},
+		{"cores beyond a million", `{"setup":"s","samples":[` + good + `,` + good + `,` + good + `,{"time":"2026-10-01T00:00:20Z","service":"db","metrics":{"memory_mb":1,"cores":1000000.000001}}]}`, "samples[3].metrics.cores"},
+		{"cores 9e12", `{"setup":"s","samples":[{"time":"2026-10-01T00:00:20Z","service":"api","metrics":{"cores":9000000000000}}]}`, "samples[0].metrics.cores"},
+		{"metric beyond 1e12", `{"setup":"s","samples":[{"time":"2026-10-01T00:00:20Z","service":"api","metrics":{"cores":1,"memory_mb":1.5e12}}]}`, "samples[0].metrics.memory_mb"},
+		{"metric below -1e12", `{"setup":"s","samples":[{"time":"2026-10-01T00:00:20Z","service":"api","metrics":{"delta":-1000000000000.5}}]}`, "samples[0].metrics.delta"},
 		{"text value", `{"setup":"s","samples":[{"time":"2026-10-01T00:00:20Z","service":"api","metrics":{"cores":"1.5"}}]}`, "samples[0].metrics.cores"},
 		{"bad metric name", `{"setup":"s","samples":[{"time":"2026-10-01T00:00:20Z","service":"api","metrics":{"cpu cores":1}}]}`, "samples[0].metrics"},
 	} {
@@ -180,8 +191,8 @@ func FuzzParse(f *testing.F) {
 		}
 		for _, s := range r.Samples {
 			for _, m := range s.Metrics {
-				if m.Micro < 0 {
-					t.Fatalf("negative metric %+v", m)
+				if m.Name == coresMetric && (m.Micro < 0 || m.Micro > MaxCores*1_000_000) || m.Micro < -maxMicro || m.Micro > maxMicro {
+					t.Fatalf("metric out of bounds %+v", m)
 				}
 			}
 		}
@@ -210,4 +221,20 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(10_000*b.N)/b.Elapsed().Seconds(), "samples/s")
+}
+
+// TestParseBounds accepts every value at the bounds of DESIGN §6, and reads negative values of
+// metrics other than cores.
+func TestParseBounds(t *testing.T) {
+	body := `{"setup":"s","samples":[
+		{"time":"2026-10-01T00:00:20Z","service":"api","metrics":{"cores":1000000,"memory_mb":1e12,"delta":-1000000000000}},
+		{"time":"2026-10-01T00:00:40Z","service":"api","metrics":{"cores":0,"temperature_c":-12.5}}]}`
+	r, _, err := Parse([]byte(body), window)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fmt.Sprint(r.Samples[0].Metrics, r.Samples[1].Metrics),
+		"[{cores 1000000000000} {delta -1000000000000000000} {memory_mb 1000000000000000000}] [{cores 0} {temperature_c -12500000}]"; got != want {
+		t.Errorf("metrics %s, want %s", got, want)
+	}
 }

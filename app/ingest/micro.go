@@ -6,18 +6,17 @@ import (
 	"strings"
 )
 
-// maxMicro is the largest value accepted, in millionths: 9 × 10^12 whole units.
-const maxMicro = maxMetricVal * 1_000_000
+// maxMicro is the largest magnitude Micro reads, in millionths: MaxMetric whole units.
+const maxMicro = MaxMetric * 1_000_000
 
 var (
-	errNotNumber = errors.New("send a number, such as 1.25")
-	errNegative  = errors.New("must not be negative")
-	errTooLarge  = errors.New("too large: at most 9000000000000")
+	errNotNumber  = errors.New("send a number, such as 1.25")
+	errOutOfRange = errors.New("out of range")
 )
 
-// Micro reads a JSON number as an integer number of millionths, rounded half away from zero.
-// It works on the decimal text, not through float64, so 0.0000005 is exactly 1 and 2.675 is
-// exactly 2675000.
+// Micro reads a JSON number as an integer number of millionths, rounded half away from zero,
+// and refuses one beyond ±MaxMetric (errOutOfRange). It works on the decimal text, not through
+// float64, so 0.0000005 is exactly 1 and 2.675 is exactly 2675000.
 func Micro(raw []byte) (int64, error) {
 	s := strings.TrimSpace(string(raw))
 	neg := strings.HasPrefix(s, "-")
@@ -64,18 +63,23 @@ func Micro(raw []byte) (int64, error) {
 	if digits == "" {
 		return 0, nil
 	}
+	v, err := magnitude(digits, exp-len(frac)+6)
 	if neg {
-		return 0, errNegative
+		v = -v
 	}
+	return v, err
+}
+
+// magnitude is digits × 10^shift rounded half away from zero, at most maxMicro.
+func magnitude(digits string, shift int) (int64, error) {
 	// value × 10^6 = digits × 10^shift
-	shift := exp - len(frac) + 6
 	if shift >= 0 {
 		if len(digits)+shift > 19 {
-			return 0, errTooLarge
+			return 0, errOutOfRange
 		}
 		v, err := strconv.ParseUint(digits+strings.Repeat("0", shift), 10, 64)
 		if err != nil || v > maxMicro {
-			return 0, errTooLarge
+			return 0, errOutOfRange
 		}
 		return int64(v), nil
 	}
@@ -84,7 +88,7 @@ func Micro(raw []byte) (int64, error) {
 		return 0, nil
 	}
 	if whole > 19 {
-		return 0, errTooLarge
+		return 0, errOutOfRange
 	}
 	var v uint64
 	if whole > 0 {
@@ -94,7 +98,7 @@ func Micro(raw []byte) (int64, error) {
 		v++
 	}
 	if v > maxMicro {
-		return 0, errTooLarge
+		return 0, errOutOfRange
 	}
 	return int64(v), nil
 }
