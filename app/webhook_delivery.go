@@ -19,10 +19,12 @@ import (
 
 // Webhook delivery, by the queue pattern of the outbox (queue.go): the change's transaction writes
 // the event and one delivery per endpoint, this worker delivers them and records each attempt on
-// its own. A round takes the due deliveries webhookBatch at a time and sends up to webhookParallel
-// at once, so that one slow endpoint does not hold the others back; an endpoint that gives no
-// answer is not tried again in the same round (its other deliveries wait for their retry, as the
-// outbox's emails wait when the mail server is out of reach).
+// its own. A round takes the due deliveries webhookBatch at a time; each endpoint gets its own in
+// the order of their events, one after the other (so that a CRM applies a license's changes in the
+// order they happened), while up to webhookParallel endpoints are served at once (so that one slow
+// endpoint does not hold the others back). An endpoint that gives no answer is not tried again in
+// the same round: its other deliveries wait for their retry, as the outbox's emails wait when the
+// mail server is out of reach.
 //
 // A delivery that fails (no answer, or any status but 2xx) is tried again 30 s later, then 60 s,
 // 2 min … at most an hour apart, for 24 hours, always under its event's id; the scheduler's retry
@@ -71,22 +73,33 @@ func (s *Server) deliverWebhooks(ctx context.Context) error {
 		if err != nil || len(due) == 0 {
 			return err
 		}
+		var order []int64
+		byEndpoint := map[int64][]store.WebhookDelivery{}
+		for _, d := range due {
+			if byEndpoint[d.EndpointID] == nil {
+				order = append(order, d.EndpointID)
+			}
+			byEndpoint[d.EndpointID] = append(byEndpoint[d.EndpointID], d)
+		}
 		var wg sync.WaitGroup
 		var errMu sync.Mutex
 		var errs []error
 		slots := make(chan struct{}, webhookParallel)
-		for _, d := range due {
-			if ctx.Err() != nil {
-				break // stopping: the rest stays due for the next start
-			}
+		for _, id := range order {
 			slots <- struct{}{}
 			wg.Add(1)
 			go func() {
 				defer func() { <-slots; wg.Done() }()
-				if err := s.deliverWebhook(ctx, d, down); err != nil {
-					errMu.Lock()
-					errs = append(errs, err)
-					errMu.Unlock()
+				for _, d := range byEndpoint[id] {
+					if ctx.Err() != nil {
+						return // stopping: the rest stays due for the next start
+					}
+					if err := s.deliverWebhook(ctx, d, down); err != nil {
+						errMu.Lock()
+						errs = append(errs, err)
+						errMu.Unlock()
+						return
+					}
 				}
 			}()
 		}
