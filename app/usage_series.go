@@ -3,8 +3,12 @@ package app
 import (
 	"cmp"
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -83,7 +87,8 @@ func (s *Server) usageReport(ctx context.Context, l store.License, q usageQuery)
 		setup string
 		hour  time.Time
 	}
-	hourly := map[hourKey]float64{} // a setup's billable cores of an hour, at the hour's resolution
+	hourly := map[hourKey]float64{}  // a setup's billable cores of an hour, at the hour's resolution
+	labels := map[time.Time]string{} // a label a bucket, shared by all its points
 	from, to := q.From.Time(), q.To.AddDays(1).Time()
 	err = s.db.UsageBuckets(ctx, l.ID, from, to, buckets[q.Resolution], func(b store.UsageBucket) error {
 		k := seriesKey{b.Setup, b.Service, b.Metric}
@@ -96,7 +101,12 @@ func (s *Server) usageReport(ctx context.Context, l store.License, q usageQuery)
 		if b.Count > 0 {
 			mean = b.Sum.Float() / 1e6 / float64(b.Count)
 		}
-		ser.Points = append(ser.Points, usagePoint{Time: bucketLabel(b.Start, q.Resolution), Count: b.Count,
+		label, ok := labels[b.Start]
+		if !ok {
+			label = bucketLabel(b.Start, q.Resolution)
+			labels[b.Start] = label
+		}
+		ser.Points = append(ser.Points, usagePoint{Time: label, Count: b.Count,
 			Mean: mean, Min: micros(b.Min), Max: micros(b.Max)})
 		if q.Resolution == resolutionHour && b.Metric == store.CoresMetric && b.Count > 0 && !isExcluded(b.Service, product.ExcludedServices) {
 			hourly[hourKey{b.Setup, b.Start}] += max(0, mean) // as the cost engine counts a negative mean
@@ -118,7 +128,7 @@ func (s *Server) usageReport(ctx context.Context, l store.License, q usageQuery)
 	if q.Resolution == resolutionHour {
 		r.Cores = make([]coresPoint, 0, len(hourly))
 		for k, cores := range hourly {
-			r.Cores = append(r.Cores, coresPoint{Time: bucketLabel(k.hour, q.Resolution), Setup: k.setup, Mean: cores, Peak: cores})
+			r.Cores = append(r.Cores, coresPoint{Time: labels[k.hour], Setup: k.setup, Mean: cores, Peak: cores})
 		}
 	} else {
 		days, err := s.db.UsageDays(ctx, l.ID, q.From.String(), q.To.String())
@@ -189,3 +199,113 @@ func isExcluded(service string, excluded []string) bool {
 }
 
 func micros(v int64) float64 { return float64(v) / 1e6 }
+
+// points counts the report's points.
+func (r usageReport) points() int {
+	n := len(r.Cores)
+	for _, s := range r.Series {
+		n += len(s.Points)
+	}
+	return n
+}
+
+// writeJSON writes the report as the API answers it, point after point: a month of hours holds
+// hundreds of thousands of points, which must not sit in memory a second time as one block of text.
+func (r usageReport) writeJSON(w io.Writer) error {
+	b := make([]byte, 0, 64<<10)
+	flush := func(force bool) error {
+		if len(b) < 60<<10 && !force {
+			return nil
+		}
+		_, err := w.Write(b)
+		b = b[:0]
+		return err
+	}
+	b = fmt.Appendf(b, `{"license_id":%d,"from":`, r.LicenseID)
+	b = appendString(b, r.From)
+	b = append(b, `,"to":`...)
+	b = appendString(b, r.To)
+	b = append(b, `,"resolution":`...)
+	b = appendString(b, r.Resolution)
+	b = append(b, `,"cores":[`...)
+	for i, p := range r.Cores {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"time":`...)
+		b = appendString(b, p.Time)
+		b = append(b, `,"setup":`...)
+		b = appendString(b, p.Setup)
+		b = append(b, `,"mean_cores":`...)
+		b = appendNumber(b, p.Mean)
+		b = append(b, `,"peak_cores":`...)
+		b = appendNumber(b, p.Peak)
+		b = append(b, '}')
+		if err := flush(false); err != nil {
+			return err
+		}
+	}
+	b = append(b, `],"series":[`...)
+	for i, s := range r.Series {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"setup":`...)
+		b = appendString(b, s.Setup)
+		b = append(b, `,"service":`...)
+		b = appendString(b, s.Service)
+		b = append(b, `,"metric":`...)
+		b = appendString(b, s.Metric)
+		b = append(b, `,"points":[`...)
+		for j, p := range s.Points {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"time":`...)
+			b = appendString(b, p.Time)
+			b = append(b, `,"mean":`...)
+			b = appendNumber(b, p.Mean)
+			b = append(b, `,"min":`...)
+			b = appendNumber(b, p.Min)
+			b = append(b, `,"max":`...)
+			b = appendNumber(b, p.Max)
+			b = append(b, `,"count":`...)
+			b = strconv.AppendInt(b, p.Count, 10)
+			b = append(b, '}')
+			if err := flush(false); err != nil {
+				return err
+			}
+		}
+		b = append(b, "]}"...)
+	}
+	b = append(b, "]}"...)
+	return flush(true)
+}
+
+// appendString appends s as a JSON string: as it is between quotes when it needs no escape (times,
+// and the names of setups, services and metrics: letters, digits, dot, dash and underscore), else
+// as encoding/json escapes it.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			raw, _ := json.Marshal(s) // a string always marshals
+			return append(b, raw...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// appendNumber writes a float as encoding/json does: plain digits, an exponent only for the very
+// large and the very small.
+func appendNumber(b []byte, f float64) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(b, "null"...)
+	}
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	return strconv.AppendFloat(b, f, format, -1, 64)
+}

@@ -10,6 +10,7 @@ import (
 	"maps"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"net/http"
 	"strings"
 	"testing"
@@ -519,5 +520,28 @@ func TestUsagePageCSVAndEmptyState(t *testing.T) {
 		if !strings.Contains(b.body, row+"\n") {
 			t.Errorf("CSV lacks the row %q:\n%s", row, b.body)
 		}
+	}
+}
+
+// TestUsageJSONAsEncodingJSON: the usage answer, written point by point, reads back as
+// encoding/json writes it, for numbers of every size and names JSON must escape.
+func TestUsageJSONAsEncodingJSON(t *testing.T) {
+	r := usageReport{LicenseID: 7, From: "2026-10-01", To: "2026-10-31", Resolution: "hour",
+		Cores: []coresPoint{{"2026-10-01T00:00:00Z", "prod \"paris\"", 1.25, 3}, {"2026-10-01T01:00:00Z", "é\n<b>", 0, 1e-7}},
+		Series: []usageSeries{{Setup: "a", Service: "api", Metric: "memory_mb", Points: []usagePoint{
+			{"2026-10-01T00:00:00Z", 1e21, -1e22, 123456789.123456, 3}, {"2026-10-01T01:00:00Z", -0.000001, 5e-324, 1.7976931348623157e308, 0}}},
+			{Setup: "b", Service: "db", Metric: "cores", Points: []usagePoint{}}}}
+	var streamed bytes.Buffer
+	if err := r.writeJSON(&streamed); err != nil {
+		t.Fatal(err)
+	}
+	marshalled, _ := json.Marshal(r)
+	var got, want any
+	if err := json.Unmarshal(streamed.Bytes(), &got); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, streamed.Bytes())
+	}
+	json.Unmarshal(marshalled, &want)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("streamed\n%s\nwant\n%s", streamed.Bytes(), marshalled)
 	}
 }

@@ -543,12 +543,14 @@ type UsageBucket struct {
 // the buckets starting from from (inclusive) to to (exclusive), in no particular order. Names are
 // shared between calls, so fn may keep them without copying; it returns an error to stop.
 func (db *DB) UsageBuckets(ctx context.Context, licenseID int64, from, to time.Time, bucket Bucket, fn func(UsageBucket) error) error {
+	// Hours and days are single rows, with their sum as (lo, hi). A month adds up to 31 days,
+	// whose low parts of up to 10¹⁸ are split at 10⁹ so that adding them cannot overflow: its
+	// sum comes as (a, lo, hi), a·10⁹ + lo + hi·10¹⁸.
 	query := map[Bucket]string{
-		ByHour: `SELECT h.setup_id, h.hour, h.service_id, h.metric_id, h.count, h.sum / 1000000000, h.sum % 1000000000, h.sum_hi, h.min, h.max
+		ByHour: `SELECT h.setup_id, h.hour, h.service_id, h.metric_id, h.count, h.sum, h.sum_hi, h.min, h.max
 			FROM setups s JOIN usage_hourly h ON h.setup_id = s.id WHERE s.license_id = ? AND h.hour >= ? AND h.hour < ?`,
-		ByDay: `SELECT d.setup_id, d.day, d.service_id, d.metric_id, d.count, d.sum / 1000000000, d.sum % 1000000000, d.sum_hi, d.min, d.max
+		ByDay: `SELECT d.setup_id, d.day, d.service_id, d.metric_id, d.count, d.sum, d.sum_hi, d.min, d.max
 			FROM setups s JOIN usage_daily_metrics d ON d.setup_id = s.id WHERE s.license_id = ? AND d.day >= ? AND d.day < ?`,
-		// A month sums up to 31 low parts of up to 10¹⁸: split at 10⁹, they cannot overflow.
 		ByMonth: `SELECT d.setup_id, CAST(strftime('%s', d.day, 'unixepoch', 'start of month') AS INTEGER) AS month, d.service_id, d.metric_id,
 				sum(d.count), sum(d.sum / 1000000000), sum(d.sum % 1000000000), sum(d.sum_hi), min(d.min), max(d.max)
 			FROM setups s JOIN usage_daily_metrics d ON d.setup_id = s.id WHERE s.license_id = ? AND d.day >= ? AND d.day < ?
@@ -573,10 +575,14 @@ func (db *DB) UsageBuckets(ctx context.Context, licenseID int64, from, to time.T
 			return err
 		}
 		defer rows.Close()
+		var setup, start, service, metric, a, lo, hi int64
+		var b UsageBucket
+		dest := []any{&setup, &start, &service, &metric, &b.Count, &lo, &hi, &b.Min, &b.Max}
+		if bucket == ByMonth {
+			dest = []any{&setup, &start, &service, &metric, &b.Count, &a, &lo, &hi, &b.Min, &b.Max}
+		}
 		for rows.Next() {
-			var b UsageBucket
-			var setup, start, service, metric, a, lo, hi int64
-			if err := rows.Scan(&setup, &start, &service, &metric, &b.Count, &a, &lo, &hi, &b.Min, &b.Max); err != nil {
+			if err := rows.Scan(dest...); err != nil {
 				return err
 			}
 			b.Setup, b.Service, b.Metric = setups[setup], names[service], names[metric]
