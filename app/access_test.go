@@ -23,6 +23,7 @@ type accessFixture struct {
 	n                    int                   // counter for fresh emails
 	licenses             []scopeTarget         // made on first use, one per organization
 	requests             []scopeTarget
+	invoices             []scopeTarget
 }
 
 // matrixRoles are the roles of DESIGN §1's table, with how each stands to each fixture org
@@ -109,6 +110,18 @@ func (f *accessFixture) fill(t *testing.T, path, param, role string, org store.O
 			t.Fatal(err)
 		}
 		return fmt.Sprint(inv.ID)
+	case "pid": // a fresh payment on the invoice the path names
+		var id int64
+		if _, err := fmt.Sscanf(strings.TrimPrefix(strings.TrimPrefix(path, "/api/v1"), "/invoices/"), "%d/", &id); err != nil {
+			t.Fatalf("%s: no invoice id before :pid", path)
+		}
+		inv, err := f.a.srv.recordPayment(ctx, id, paymentInput{Amount: "10.00", Method: "matrix"}, store.Actor{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(inv.Payments[len(inv.Payments)-1].ID)
+	case "n": // a PDF version of an invoice: every issued one has its first, generated at issue
+		return "1"
 	case "tid":
 		if role == "" {
 			return "1"
@@ -168,6 +181,26 @@ var scopeFixtures = map[string]func(f *accessFixture) []scopeTarget{
 	"client":          func(f *accessFixture) []scopeTarget { return orgTargets(f.client, f.other) },
 	"license":         (*accessFixture).licenseTargets,
 	"license_request": (*accessFixture).requestTargets,
+	"invoice":         (*accessFixture).invoiceTargets,
+}
+
+// invoiceTargets are an issued invoice of each client (drafts, which clients must not see at all,
+// have their own test).
+func (f *accessFixture) invoiceTargets() []scopeTarget {
+	if f.invoices == nil {
+		ctx := f.a.t.Context()
+		for _, org := range []store.Org{f.client, f.other} {
+			inv, err := f.a.srv.createDraft(ctx, org, draftInput{Lines: []lineInput{{Description: "Matrix", Quantity: "1", UnitPrice: "100.00"}}}, store.Actor{})
+			if err != nil {
+				f.a.t.Fatal(err)
+			}
+			if _, err := f.a.srv.issueInvoice(ctx, inv.ID, store.Actor{}); err != nil {
+				f.a.t.Fatal(err)
+			}
+			f.invoices = append(f.invoices, scopeTarget{org: org, value: fmt.Sprint(inv.ID)})
+		}
+	}
+	return f.invoices
 }
 
 // licenseTargets are a license of each client, and one not provisioned yet of each distributor
@@ -329,7 +362,7 @@ func TestAccessMatrix(t *testing.T) {
 						if p == scopeParam {
 							value = target.value
 						} else {
-							value = f.fill(t, r.Path, p, role, org)
+							value = f.fill(t, path, p, role, org)
 						}
 						path = strings.Replace(path, ":"+p, value, 1)
 					}

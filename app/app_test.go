@@ -183,6 +183,16 @@ func (b *browser) cookie(name string) *http.Cookie {
 	return nil
 }
 
+// setCookie is the Set-Cookie header of resp for the named cookie, in lower case, or "".
+func setCookie(resp *http.Response, name string) string {
+	for _, c := range resp.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(c, name+"=") {
+			return strings.ToLower(c)
+		}
+	}
+	return ""
+}
+
 // assertContains fails unless the last page shows each text.
 func (b *browser) assertContains(texts ...string) {
 	b.t.Helper()

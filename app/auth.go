@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,7 +18,11 @@ import (
 
 const (
 	sessionCookie = "kw_session"
-	preCookie     = "kw_pre" // keys the CSRF token of visitors not signed in yet
+	preCookie     = "kw_pre"    // keys the CSRF token of visitors not signed in yet
+	deviceCookie  = "kw_device" // marks a browser that signed in to an account before
+
+	// deviceCookieAge is how long a browser is remembered after its last sign-in.
+	deviceCookieAge = 365 * 24 * time.Hour
 
 	localUser      = "user"
 	localSessionID = "session_id"
@@ -146,15 +151,12 @@ func (s *Server) login(c *fiber.Ctx) error {
 		return s.render(c, "login", fiber.Map{"Title": "Sign in", "Next": next, "Email": email, "Error": msg})
 	}
 
-	if ok, wait := s.signInByIP.Allow(ip); !ok {
-		return fail(http.StatusTooManyRequests, tooManyTries(wait))
-	}
-	if ok, wait := s.signInByEmail.Allow(strings.ToLower(email)); !ok {
-		return fail(http.StatusTooManyRequests, tooManyTries(wait))
-	}
 	user, err := s.db.FindUserByEmail(ctx, email)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
+	}
+	if ok, wait := s.allowSignIn(c, user, email); !ok {
+		return fail(http.StatusTooManyRequests, tooManyTries(wait))
 	}
 	if !s.passwords.check(user.PasswordHash, password) {
 		if err := s.db.Audit(ctx, store.AuditEntry{ActorUserID: user.ID, ActorEmail: email, Action: "login.failed", IP: ip}); err != nil {
@@ -180,6 +182,43 @@ func (s *Server) login(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Redirect(next, http.StatusSeeOther)
+}
+
+// allowSignIn takes a sign-in attempt from the limits: those of the address and of the account,
+// or for a browser holding a device cookie of the account, that browser's own limit, so that
+// guesses from elsewhere never lock the owner out of the browser they use.
+func (s *Server) allowSignIn(c *fiber.Ctx, user store.User, email string) (bool, time.Duration) {
+	if device := s.deviceOf(c, user); device != "" {
+		return s.signInByDevice.Allow(device)
+	}
+	if ok, wait := s.signInByIP.Allow(clientIP(c)); !ok {
+		return false, wait
+	}
+	return s.signInByEmail.Allow(strings.ToLower(email))
+}
+
+// deviceOf is the device cookie the browser holds for user, if it holds a genuine one: the
+// user's id and a random id, signed with the instance secret, so it cannot be forged or moved
+// to another account. "" otherwise (and for an unknown account, whose user id is 0).
+func (s *Server) deviceOf(c *fiber.Ctx, user store.User) string {
+	raw := c.Cookies(deviceCookie)
+	value, sig, ok := strings.Cut(raw, "~")
+	uid, _, _ := strings.Cut(value, ".")
+	if !ok || user.ID == 0 || uid != strconv.FormatInt(user.ID, 10) ||
+		subtle.ConstantTimeCompare([]byte(sig), []byte(s.sign("device", value))) != 1 {
+		return ""
+	}
+	return value
+}
+
+// rememberDevice gives the browser a device cookie of user after a sign-in, keeping the one it
+// holds for user (and so its limit) if any.
+func (s *Server) rememberDevice(c *fiber.Ctx, user store.User) {
+	value := s.deviceOf(c, user)
+	if value == "" {
+		value = strconv.FormatInt(user.ID, 10) + "." + randomToken()
+	}
+	s.setCookie(c, deviceCookie, value+"~"+s.sign("device", value), deviceCookieAge)
 }
 
 // startSession signs user in: a new session id, its cookie, and the audit entry (action says
@@ -209,6 +248,7 @@ func (s *Server) startSession(c *fiber.Ctx, user store.User, action, details str
 		return err
 	}
 	s.setCookie(c, sessionCookie, raw, sessionAbsoluteTimeout)
+	s.rememberDevice(c, user)
 	return nil
 }
 

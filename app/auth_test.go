@@ -27,19 +27,14 @@ func TestSignIn(t *testing.T) {
 	if got, want := resp.Header.Get("Location"), "/"; got != want {
 		t.Errorf("redirected to %q, want %q", got, want)
 	}
-	var setCookie string
-	for _, c := range resp.Header.Values("Set-Cookie") {
-		if strings.HasPrefix(c, sessionCookie+"=") {
-			setCookie = strings.ToLower(c)
-		}
-	}
+	set := setCookie(resp, sessionCookie)
 	for _, flag := range []string{"httponly", "samesite=lax", "path=/"} {
-		if !strings.Contains(setCookie, flag) {
-			t.Errorf("session cookie %q lacks %s", setCookie, flag)
+		if !strings.Contains(set, flag) {
+			t.Errorf("session cookie %q lacks %s", set, flag)
 		}
 	}
-	if strings.Contains(setCookie, "secure") {
-		t.Errorf("session cookie %q is Secure on an http base URL", setCookie)
+	if strings.Contains(set, "secure") {
+		t.Errorf("session cookie %q is Secure on an http base URL", set)
 	}
 
 	b.get("/")

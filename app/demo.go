@@ -72,7 +72,10 @@ func (s *Server) LoadDemo(ctx context.Context) error {
 	if err := s.loadDemoLicenses(ctx); err != nil {
 		return err
 	}
-	return s.loadDemoUsage(ctx)
+	if err := s.loadDemoUsage(ctx); err != nil {
+		return err
+	}
+	return s.loadDemoInvoices(ctx)
 }
 
 // PrintDemoSignIns lists the demo accounts, if this database holds them.

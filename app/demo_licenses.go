@@ -60,7 +60,8 @@ func (s *Server) loadDemoLicenses(ctx context.Context) error {
 		{contoso, store.StatusInUse, day(-200), "BER-MITTE", 6, "", intp(120), intp(300), []string{"core", "analytics", "voice", "video"}},
 		{contoso, store.StatusPendingStart, "", "BER-AIRPORT", 2, "", intp(40), nil, []string{"core", "voice"}},
 		{fabrikam, store.StatusInUse, day(-365 + 20), "MAD-SOL", 5, "", intp(30), intp(60), []string{"core", "video"}}, // ends within 30 days
-		{fabrikam, store.StatusAccessDenied, day(-100), "MAD-NORTE", 5, "Invoice 2026-07 unpaid after two reminders.", nil, intp(80), []string{"core"}},
+		// Denied by loadDemoInvoices, once its prepaid invoice is long overdue.
+		{fabrikam, store.StatusAccessDenied, day(-100), "MAD-NORTE", 5, "", nil, intp(80), []string{"core"}},
 		{contoso, store.StatusContractFinalized, day(-375), "HAM-HAFEN", 5, "", intp(50), nil, []string{"core", "analytics"}},
 		{store.Org{ParentID: contoso.ParentID}, store.StatusPendingProvision, "", "SPARE-01", 0, "", nil, nil, []string{"core"}},
 	}
@@ -108,14 +109,20 @@ func (s *Server) loadDemoLicenses(ctx context.Context) error {
 			}
 		}
 		if d.deny != "" {
-			if _, err := s.db.ChangeLicense(ctx, l.ID, by, func(l *store.License, now time.Time) (store.LicenseChange, error) {
-				evs, err := applyLifecycle(l, lifecycleRequest{Action: actDeny, Reason: d.deny}, now)
-				return store.LicenseChange{Events: evs}, err
-			}); err != nil {
+			if err := s.denyDemoLicense(ctx, l.ID, d.deny); err != nil {
 				return err
 			}
 		}
 	}
 	// Cut off the license that has ended and send the due expiry notifications.
 	return s.licenseLifecycle(ctx)
+}
+
+// denyDemoLicense denies access to a demo license, as its distributor would.
+func (s *Server) denyDemoLicense(ctx context.Context, id int64, reason string) error {
+	_, err := s.db.ChangeLicense(ctx, id, store.Actor{Email: "dora@northwind.example"}, func(l *store.License, now time.Time) (store.LicenseChange, error) {
+		evs, err := applyLifecycle(l, lifecycleRequest{Action: actDeny, Reason: reason}, now)
+		return store.LicenseChange{Events: evs}, err
+	})
+	return err
 }

@@ -29,13 +29,9 @@ type demoSetup struct {
 // a new one. Older days are written as hourly roll-ups; the last two days arrive as 20-s samples
 // through the same ingestion as a real setup's reports.
 func (s *Server) loadDemoUsage(ctx context.Context) error {
-	ls, _, err := s.db.Licenses(ctx, store.LicenseFilter{All: true, Limit: 100})
+	byLocation, err := s.demoLicenses(ctx)
 	if err != nil {
 		return err
-	}
-	byLocation := map[string]store.License{}
-	for _, l := range ls {
-		byLocation[l.Location] = l
 	}
 	diurnal := func(t time.Time) float64 { return math.Sin(float64(t.Hour()-6) / 24 * 2 * math.Pi) }
 	plan := map[string][]demoSetup{
@@ -136,6 +132,16 @@ func (s *Server) loadDemoUsage(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// demoLicenses are the demo's licenses by location.
+func (s *Server) demoLicenses(ctx context.Context) (map[string]store.License, error) {
+	ls, _, err := s.db.Licenses(ctx, store.LicenseFilter{All: true, Limit: 100})
+	byLocation := map[string]store.License{}
+	for _, l := range ls {
+		byLocation[l.Location] = l
+	}
+	return byLocation, err
 }
 
 // demoServiceCores splits a setup's billable cores among its services; the excluded search

@@ -62,8 +62,9 @@ type deviceCache struct {
 	seen   map[int64]time.Time // device id → last seen, not yet written
 }
 
-// licenseState is a license as the device API sees it.
+// licenseState is a license as the device API sees it on one day.
 type licenseState struct {
+	day     string // the UTC day it was read: its status is that day's
 	lic     store.License
 	devices map[string]int64 // active devices: fingerprint → id
 	setups  map[string]store.Elements
@@ -94,10 +95,11 @@ func (d *deviceCache) markSeen(deviceID int64, at time.Time) {
 // lookup finds the license of a key digest, from memory or the database; nil when unknown.
 func (s *Server) lookupLicense(ctx context.Context, hash [32]byte) (*licenseState, error) {
 	d := s.devices
+	today := civilDay(s.clock.Now())
 	d.mu.RLock()
 	st := d.byKey[hash]
 	d.mu.RUnlock()
-	if st != nil {
+	if st != nil && st.day == today { // a new day may start or end the license
 		return st, nil
 	}
 	gen := d.gen.Load()
@@ -116,7 +118,7 @@ func (s *Server) lookupLicense(ctx context.Context, hash [32]byte) (*licenseStat
 	if err != nil {
 		return nil, err
 	}
-	st = &licenseState{lic: l, devices: map[string]int64{}, setups: map[string]store.Elements{}}
+	st = &licenseState{day: today, lic: l, devices: map[string]int64{}, setups: map[string]store.Elements{}}
 	for _, dv := range devices {
 		if dv.Active {
 			st.devices[dv.Fingerprint] = dv.ID
@@ -195,8 +197,9 @@ func tooManyRequests(c *fiber.Ctx, wait time.Duration) error {
 	return &Error{Status: http.StatusTooManyRequests, Code: "RATE_LIMITED", Message: "Too many requests for this license key or address; slow down."}
 }
 
-// refusal is the code of a license that cannot be used today, or "".
-func refusal(l store.License, today string) string {
+// refusal is the code of a license that cannot be used, or "". Its status is that of today
+// (the store derives it), so a license whose end date has come is refused at once.
+func refusal(l store.License) string {
 	switch l.Status {
 	case store.StatusPendingProvision:
 		return "PENDING_PROVISION"
@@ -204,9 +207,6 @@ func refusal(l store.License, today string) string {
 		return "ACCESS_DENIED"
 	case store.StatusContractFinalized:
 		return "CONTRACT_FINALIZED"
-	}
-	if l.EndDate != "" && today >= l.EndDate {
-		return "CONTRACT_FINALIZED" // the cut-off job has not run yet today
 	}
 	return ""
 }
@@ -299,7 +299,7 @@ func (s *Server) deviceValidate(c *fiber.Ctx) error {
 			}
 		}
 	}
-	code := refusal(st.lic, civilDay(now))
+	code := refusal(st.lic)
 	deviceID, known := st.devices[r.Fingerprint]
 	switch {
 	case code != "":
@@ -348,9 +348,8 @@ func (s *Server) deviceActivate(c *fiber.Ctx) error {
 	if r.Elements != nil {
 		a.Elements = &store.Elements{APs: r.Elements.APs, Rooms: r.Elements.Rooms}
 	}
-	today := civilDay(s.clock.Now())
 	d, l, err := s.db.ActivateDevice(c.UserContext(), st.lic.ID, a, func(ac store.ActivationCheck) error {
-		if code := refusal(ac.License, today); code != "" {
+		if code := refusal(ac.License); code != "" {
 			return refusalError(code)
 		}
 		if !ac.Known && ac.License.MaxDevices != nil && ac.ActiveDevices >= *ac.License.MaxDevices {
@@ -375,7 +374,7 @@ func (s *Server) deviceDeactivate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if code := refusal(st.lic, civilDay(s.clock.Now())); code != "" {
+	if code := refusal(st.lic); code != "" {
 		return refusalError(code)
 	}
 	if err := s.db.DeactivateDevice(c.UserContext(), st.lic.ID, r.Fingerprint); errors.Is(err, store.ErrNotFound) {

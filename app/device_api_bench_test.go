@@ -42,31 +42,40 @@ func BenchmarkDeviceValidate(b *testing.B) {
 	})
 }
 
+// newBenchServer is a bootstrapped server (not listening) over a real SQLite file in a temporary
+// folder, its clock fake and set to at, for benchmarks and fuzz tests.
+func newBenchServer(tb testing.TB, at time.Time) (*Server, *store.DB, *clockwork.FakeClock) {
+	tb.Helper()
+	ctx := context.Background()
+	dir := tb.TempDir()
+	secret, err := LoadSecret(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	db, err := store.Open(ctx, filepath.Join(dir, "keyward.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	clock := clockwork.NewFakeClockAt(at)
+	db.Now = clock.Now
+	cfg := Config{BaseURL: "http://localhost:8080", MailFrom: "Keyward <noreply@keyward.test>", RawRetention: 45 * 24 * time.Hour, DataDir: dir}
+	s, err := New(cfg, db, secret, slog.New(slog.NewTextHandler(io.Discard, nil)), clock)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := s.Bootstrap(ctx, adminEmail, adminPassword, io.Discard); err != nil {
+		tb.Fatal(err)
+	}
+	return s, db, clock
+}
+
 // newBenchLicense is a server over a real SQLite file in a temporary folder, with a started
 // license of a client (one active device, "bench-1"), for the benchmarks.
 func newBenchLicense(b *testing.B) (*Server, store.License, string) {
 	b.Helper()
 	ctx := context.Background()
-	dir := b.TempDir()
-	secret, err := LoadSecret(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	db, err := store.Open(ctx, filepath.Join(dir, "keyward.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
-	db.Now = clock.Now
-	cfg := Config{BaseURL: "http://localhost:8080", MailFrom: "Keyward <noreply@keyward.test>", RawRetention: 45 * 24 * time.Hour, DataDir: dir}
-	s, err := New(cfg, db, secret, slog.New(slog.NewTextHandler(io.Discard, nil)), clock)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := s.Bootstrap(ctx, adminEmail, adminPassword, io.Discard); err != nil {
-		b.Fatal(err)
-	}
+	s, db, _ := newBenchServer(b, time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
 	vendor, _ := db.FindVendor(ctx)
 	client := store.Org{Kind: store.KindClient, ParentID: vendor.ID, Name: "Bench"}
 	if err := db.CreateOrg(ctx, &client); err != nil {

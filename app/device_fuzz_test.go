@@ -1,17 +1,12 @@
 package app
 
 import (
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"keyward/store"
 )
 
 // The fuzz targets below send what the fuzzer makes of a device's JSON body to the running app
@@ -29,7 +24,7 @@ var deviceEndpoints = []string{"/api/v1/activate", "/api/v1/validate", "/api/v1/
 type deviceFuzz struct {
 	a       *testApp
 	key     string
-	commits *sql.Conn // its own connection to the database file, to see the app's commits
+	watch   *writeWatch
 	tried   int
 	refused int
 }
@@ -47,32 +42,13 @@ func newDeviceFuzz(f *testing.F) *deviceFuzz {
 			f.Fatalf("%s: %d %s", call.path, status, raw)
 		}
 	}
-	db, err := sql.Open("sqlite", filepath.Join(w.a.dir, "keyward.db"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	if fz.commits, err = db.Conn(f.Context()); err != nil {
-		f.Fatal(err)
-	}
+	fz.watch = watchWrites(f, w.a)
 	f.Cleanup(func() {
-		fz.commits.Close()
-		db.Close()
 		if testing.Verbose() && fz.tried > 0 { // with -fuzz, workers count in processes of their own
 			f.Logf("%d inputs tried, %d refused, no 5xx", fz.tried, fz.refused)
 		}
 	})
 	return fz
-}
-
-// version is SQLite's data_version seen from the fuzz target's own connection: it changes with
-// every commit of another connection, whatever table it touched.
-func (fz *deviceFuzz) version(t testing.TB) int64 {
-	t.Helper()
-	var v int64
-	if err := fz.commits.QueryRowContext(t.Context(), `PRAGMA data_version`).Scan(&v); err != nil {
-		t.Fatal(err)
-	}
-	return v
 }
 
 func (fz *deviceFuzz) post(t testing.TB, path string, body []byte) (int, []byte) {
@@ -98,7 +74,7 @@ func (fz *deviceFuzz) post(t testing.TB, path string, body []byte) (int, []byte)
 // check sends one body and holds the answer to the promises.
 func (fz *deviceFuzz) check(t *testing.T, path string, body []byte) {
 	t.Helper()
-	before := fz.version(t)
+	before := fz.watch.version(t)
 	status, raw := fz.post(t, path, body)
 	fz.tried++
 	switch {
@@ -110,31 +86,11 @@ func (fz *deviceFuzz) check(t *testing.T, path string, body []byte) {
 		if err := json.Unmarshal(raw, &out); err != nil || out.Error.Message == "" || out.Error.Code == "" {
 			t.Fatalf("%s refused %q with %d without a JSON error: %s", path, body, status, raw)
 		}
-		if fz.version(t) != before {
+		if fz.watch.version(t) != before {
 			t.Fatalf("%s refused %q with %d (%s) but wrote to the database", path, body, status, raw)
 		}
 	default:
-		fz.waitOutboxIdle(t)
-	}
-}
-
-// waitOutboxIdle waits until no email is pending, so that a later refusal's check sees only its
-// own writes (a license started by an activation tells its owners).
-func (fz *deviceFuzz) waitOutboxIdle(t *testing.T) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		_, pending, err := fz.a.db.ListEmails(t.Context(), store.EmailPending, 1, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if pending == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d emails still pending", pending)
-		}
-		time.Sleep(5 * time.Millisecond)
+		fz.a.waitOutboxIdle(t)
 	}
 }
 

@@ -46,8 +46,9 @@ func stepLabel(name string) string {
 // ladderWindow is how long after the end date a missed step is still sent.
 const ladderWindow = 31
 
-// licenseLifecycle is the license job: it starts licenses whose start date has come, cuts off
-// those whose end date has come, and sends the expiry ladder. Safe to run any number of times.
+// licenseLifecycle is the license job: it writes the start of licenses whose start date has come
+// and the cut-off of those whose end date has come (every read shows both at once already), and
+// sends the expiry ladder. Safe to run any number of times.
 func (s *Server) licenseLifecycle(ctx context.Context) error {
 	now := s.clock.Now()
 	today := civilDay(now)
@@ -56,8 +57,9 @@ func (s *Server) licenseLifecycle(ctx context.Context) error {
 		return err
 	}
 	for _, d := range due {
-		_, err := s.db.ChangeLicense(ctx, d.ID, store.Actor{}, func(l *store.License, now time.Time) (store.LicenseChange, error) {
-			return store.LicenseChange{Events: dayChanges(l, civilDay(now))}, nil
+		// Writing the license records what the day made of it: its start, its cut-off.
+		_, err := s.db.ChangeLicense(ctx, d.ID, store.Actor{}, func(*store.License, time.Time) (store.LicenseChange, error) {
+			return store.LicenseChange{}, nil
 		})
 		s.devices.forget(d.ID)
 		if err != nil {
@@ -80,27 +82,6 @@ func (s *Server) licenseLifecycle(ctx context.Context) error {
 		s.wakeOutbox()
 	}
 	return nil
-}
-
-// dayChanges applies what a day brings to a license: its start date, or its cut-off.
-func dayChanges(l *store.License, today string) []store.LicenseEvent {
-	var evs []store.LicenseEvent
-	if l.Status == store.StatusPendingStart && l.StartDate != "" && l.StartDate <= today {
-		evs = append(evs, store.LicenseEvent{Kind: "status", FromStatus: l.Status, ToStatus: store.StatusInUse, Details: "start date reached"})
-		l.Status = store.StatusInUse
-		if l.EndDate == "" {
-			l.EndDate = addYears(l.StartDate, l.TermYears)
-		}
-	}
-	switch l.Status {
-	case store.StatusPendingStart, store.StatusInUse, store.StatusAccessDenied:
-		if l.EndDate != "" && l.EndDate <= today {
-			evs = append(evs, store.LicenseEvent{Kind: "status", FromStatus: l.Status, ToStatus: store.StatusContractFinalized,
-				Details: "cut-off: the end date " + l.EndDate + " has come"})
-			l.Status = store.StatusContractFinalized
-		}
-	}
-	return evs
 }
 
 // notifyExpiry sends the latest due step of a license's ladder, unless it was sent: after a

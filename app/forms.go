@@ -28,7 +28,7 @@ var notices = map[string]string{
 	"token-revoked":      "API token revoked.",
 	"terms-published":    "Terms published. Every user must accept them at their next page.",
 	"test-sent":          "Test email queued.",
-	"user-deactivated":   "Account deactivated: its sessions ended and its API tokens stopped.",
+	"user-deactivated":   "Account deactivated: its sessions ended and its API tokens were revoked.",
 	"user-reactivated":   "Account reactivated.",
 	"password-reset":     "Your password was changed. Sign in with the new one.",
 	"two-factor-expired": "Your sign-in took too long, or was interrupted. Sign in again.",

@@ -32,6 +32,19 @@ func (s *Server) newScheduler() (gocron.Scheduler, error) {
 			return nil, err
 		}
 	}
+	// Invoices once a day, at 01:00 UTC: the day before is over by then. Listen runs it once too, to
+	// catch up after a downtime.
+	if _, err := sched.NewJob(gocron.DailyJob(1, gocron.NewAtTimes(gocron.NewAtTime(1, 0, 0))),
+		gocron.NewTask(s.runJob, "invoice generation", s.generateInvoices), gocron.WithName("invoice generation"),
+		gocron.WithSingletonMode(gocron.LimitModeReschedule)); err != nil {
+		return nil, err
+	}
+	// Overdue reminders once a day, at 08:00 UTC, so that they arrive in the morning.
+	if _, err := sched.NewJob(gocron.DailyJob(1, gocron.NewAtTimes(gocron.NewAtTime(8, 0, 0))),
+		gocron.NewTask(s.runJob, "invoice reminders", s.invoiceReminders), gocron.WithName("invoice reminders"),
+		gocron.WithSingletonMode(gocron.LimitModeReschedule)); err != nil {
+		return nil, err
+	}
 	return sched, nil
 }
 

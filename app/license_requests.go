@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -55,7 +56,7 @@ func (s *Server) requestForManager(c *fiber.Ctx, raw string) (store.LicenseReque
 		return r, err
 	}
 	if r.Status != "open" {
-		return r, &Error{Status: fiber.StatusConflict, Code: "CONFLICT", Message: "This request has been decided already."}
+		return r, errRequestDecided
 	}
 	return r, nil
 }
@@ -71,20 +72,21 @@ func prefillFromRequest(f *licenseForm, r store.LicenseRequest) {
 	}
 }
 
-// fulfilRequest marks a request accepted with the license made from it, and tells the client.
-func (s *Server) fulfilRequest(c *fiber.Ctx, raw string, l store.License) error {
-	r, err := s.requestForManager(c, raw)
-	if err != nil {
-		return err
-	}
-	return s.decideRequest(c, r, "accepted", "", l.ID)
+// errRequestDecided answers an action on a request that is no longer open.
+var errRequestDecided = &Error{Status: fiber.StatusConflict, Code: "CONFLICT", Message: "This request has been decided already."}
+
+// fulfilment accepts a request in the transaction that writes its license, telling the client.
+func (s *Server) fulfilment(ctx context.Context, r store.LicenseRequest) store.Fulfilment {
+	return store.Fulfilment{RequestID: r.ID, Emails: func(licenseID int64) ([]store.Email, error) {
+		return s.decisionEmails(ctx, r, "accepted", "", licenseID)
+	}}
 }
 
-func (s *Server) decideRequest(c *fiber.Ctx, r store.LicenseRequest, status, reason string, licenseID int64) error {
-	ctx := c.UserContext()
+// decisionEmails tell a request's client owners, and whoever asked, how it was decided.
+func (s *Server) decisionEmails(ctx context.Context, r store.LicenseRequest, status, reason string, licenseID int64) ([]store.Email, error) {
 	to, err := s.db.OrgEmails(ctx, r.ClientID, store.RoleOwner)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if r.CreatedByEmail != "" && !contains(to, r.CreatedByEmail) {
 		to = append(to, r.CreatedByEmail)
@@ -94,13 +96,23 @@ func (s *Server) decideRequest(c *fiber.Ctx, r store.LicenseRequest, status, rea
 		e, err := s.email(addr, "license-request-decided", map[string]any{"R": r, "Status": status, "Reason": reason,
 			"URL": licenseURL(licenseID)})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		emails = append(emails, e)
 	}
-	err = s.db.DecideLicenseRequest(ctx, r.ID, status, reason, licenseID, actor(c), emails)
+	return emails, nil
+}
+
+// declineRequest closes a request without a license and tells the client why.
+func (s *Server) declineRequest(c *fiber.Ctx, r store.LicenseRequest, reason string) error {
+	ctx := c.UserContext()
+	emails, err := s.decisionEmails(ctx, r, "declined", reason, 0)
+	if err != nil {
+		return err
+	}
+	err = s.db.DecideLicenseRequest(ctx, r.ID, "declined", reason, 0, actor(c), emails)
 	if isConflict(err) {
-		return &Error{Status: fiber.StatusConflict, Code: "CONFLICT", Message: "This request has been decided already."}
+		return errRequestDecided
 	}
 	if err == nil {
 		s.wakeOutbox()
@@ -316,7 +328,7 @@ func (s *Server) declineLicenseRequest(c *fiber.Ctx) error {
 	if reason == "" {
 		return badInput("reason", "Say why the request is declined: the client reads it.")
 	}
-	if err := s.decideRequest(c, r, "declined", reason, 0); err != nil {
+	if err := s.declineRequest(c, r, reason); err != nil {
 		return err
 	}
 	return c.Redirect("/license-requests", fiber.StatusSeeOther)
@@ -334,10 +346,7 @@ func (s *Server) renewFromRequest(c *fiber.Ctx) error {
 		return err
 	}
 	c.Locals("license", l)
-	if _, err := s.changeStatus(c, l.ID, lifecycleRequest{Action: actRenew, Years: r.TermYears, Reason: "renewal request"}); err != nil {
-		return err
-	}
-	if err := s.decideRequest(c, r, "accepted", "", l.ID); err != nil {
+	if _, err := s.changeStatus(c, l.ID, lifecycleRequest{Action: actRenew, Years: r.TermYears, Reason: "renewal request"}, &r); err != nil {
 		return err
 	}
 	return c.Redirect(fmt.Sprintf("/licenses/%d?tab=history", l.ID), fiber.StatusSeeOther)

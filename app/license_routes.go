@@ -174,7 +174,7 @@ func (s *Server) apiCreateLicense(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	l, key, err := s.createLicense(c, f)
+	l, key, err := s.createLicense(c, f, nil)
 	if err != nil {
 		return err
 	}
@@ -246,7 +246,7 @@ func (s *Server) apiChangeStatus(c *fiber.Ctx) error {
 	if err := jsonBody(c, &in); err != nil {
 		return err
 	}
-	l, err := s.changeStatus(c, guardedLicense(c).ID, lifecycleRequest{Action: in.Action, Reason: in.Reason, OrgID: in.OrganizationID, Years: in.Years})
+	l, err := s.changeStatus(c, guardedLicense(c).ID, lifecycleRequest{Action: in.Action, Reason: in.Reason, OrgID: in.OrganizationID, Years: in.Years}, nil)
 	if err != nil {
 		return err
 	}
@@ -409,6 +409,11 @@ func (s *Server) visibleClients(c *fiber.Ctx) ([]store.Org, error) {
 
 // manageableClients are the clients whose licenses the user manages.
 func (s *Server) manageableClients(c *fiber.Ctx) ([]store.Org, error) {
+	return s.clientsAllowed(c, ActionManageLicenses)
+}
+
+// clientsAllowed are the clients on which the user may do action.
+func (s *Server) clientsAllowed(c *fiber.Ctx, action Action) ([]store.Org, error) {
 	a, err := s.accessOf(c)
 	if err != nil {
 		return nil, err
@@ -416,7 +421,7 @@ func (s *Server) manageableClients(c *fiber.Ctx) ([]store.Org, error) {
 	orgs, err := s.visibleClients(c)
 	var out []store.Org
 	for _, o := range orgs {
-		if a.authorize(ActionManageLicenses, o) == nil {
+		if a.authorize(action, o) == nil {
 			out = append(out, o)
 		}
 	}
@@ -484,11 +489,20 @@ func (s *Server) renderLicenseForm(c *fiber.Ctx, l *store.License, form licenseF
 		title = fmt.Sprintf("Edit license %d", l.ID)
 	}
 	data := fiber.Map{"Title": title, "License": l, "Form": form, "Products": products, "Clients": clients, "Error": e,
-		"Currencies": []string{"EUR", "USD", "GBP", "CHF", "JPY", "KWD"}}
+		"Currencies": []string{"EUR", "USD", "GBP", "CHF", "JPY", "KWD"}, "TermChoices": termChoices(form.Vals["term_years"])}
 	for k, v := range extra {
 		data[k] = v
 	}
 	return s.render(c, "license_form", data)
+}
+
+// termChoices are the terms the form offers: 1 to 5 years, and the term renewals took beyond.
+func termChoices(current string) []string {
+	choices := []string{"1", "2", "3", "4", "5"}
+	if n, err := strconv.Atoi(current); err == nil && n > 5 {
+		choices = append(choices, current)
+	}
+	return choices
 }
 
 // newLicensePage shows the form of a new license, prefilled from a license request if one is named.
@@ -509,18 +523,22 @@ func (s *Server) newLicensePage(c *fiber.Ctx) error {
 	return s.renderLicenseForm(c, nil, form, nil, extra)
 }
 
-// createLicensePage creates a license from the form and shows it.
+// createLicensePage creates a license from the form and shows it. A form naming a request
+// fulfils it; a request that does not exist for the user, or is decided, refuses the whole form.
 // POST /licenses
 func (s *Server) createLicensePage(c *fiber.Ctx) error {
+	var req *store.LicenseRequest
+	if rid := c.FormValue("request_id"); rid != "" {
+		r, err := s.requestForManager(c, rid)
+		if err != nil {
+			return err
+		}
+		req = &r
+	}
 	f, err := s.formFields(c)
 	if err == nil {
 		var l store.License
-		if l, _, err = s.createLicense(c, f); err == nil {
-			if rid := c.FormValue("request_id"); rid != "" {
-				if err := s.fulfilRequest(c, rid, l); err != nil {
-					return err
-				}
-			}
+		if l, _, err = s.createLicense(c, f, req); err == nil {
 			return c.Redirect(fmt.Sprintf("/licenses/%d?created=1", l.ID), fiber.StatusSeeOther)
 		}
 	}
@@ -663,7 +681,7 @@ func (s *Server) changeStatusPage(c *fiber.Ctx) error {
 	r := lifecycleRequest{Action: c.FormValue("action"), Reason: c.FormValue("reason")}
 	r.OrgID, _ = strconv.ParseInt(c.FormValue("organization_id"), 10, 64)
 	r.Years, _ = strconv.Atoi(c.FormValue("years"))
-	if _, err := s.changeStatus(c, l.ID, r); err != nil {
+	if _, err := s.changeStatus(c, l.ID, r, nil); err != nil {
 		var e *Error
 		if errors.As(err, &e) && e.Status < 500 {
 			c.Status(e.Status)

@@ -272,8 +272,12 @@ func applyLicenseFields(f licenseFields, l *store.License, product store.Product
 		}
 		l.Terms.EscalationFactor = v
 	}
-	if err := intField("term_years", &l.TermYears, 1, 5, "The term is 1 to 5 years."); err != nil {
-		return err
+	// A term is chosen from 1 to 5 years; renewals make it grow past that, and such a term may be
+	// sent back unchanged (the edit form does).
+	if strings.TrimSpace(f.vals["term_years"]) != strconv.Itoa(l.TermYears) {
+		if err := intField("term_years", &l.TermYears, 1, 5, "The term is 1 to 5 years."); err != nil {
+			return err
+		}
 	}
 	for _, e := range []struct {
 		name    string
@@ -404,13 +408,18 @@ func actor(c *fiber.Ctx) store.Actor {
 	return a
 }
 
-// createLicense validates the fields and stores a new license; the answer holds its key.
-func (s *Server) createLicense(c *fiber.Ctx, f licenseFields) (store.License, string, error) {
+// createLicense validates the fields and stores a new license; the answer holds its key. With a
+// request (open, of a client the user manages), the license fulfils it: it must be for that
+// client, and the license and the request's acceptance are written together or not at all.
+func (s *Server) createLicense(c *fiber.Ctx, f licenseFields, req *store.LicenseRequest) (store.License, string, error) {
 	ctx := c.UserContext()
 	l := store.License{StartThreshold: 0, TermYears: 1, Terms: store.Terms{EscalationFactor: "0.33",
 		InvoicingPeriod: "monthly", PaymentPeriod: "annual"}}
 	if err := s.licenseOrgs(c, f, &l); err != nil {
 		return l, "", err
+	}
+	if req != nil && l.OrgID != req.ClientID {
+		return l, "", badInput("organization_id", "This request is from %s: choose %[1]s as the client organization, or create the license without the request.", req.ClientName)
 	}
 	code := strings.TrimSpace(f.vals["product"])
 	if code == "" {
@@ -443,7 +452,18 @@ func (s *Server) createLicense(c *fiber.Ctx, f licenseFields) (store.License, st
 		}
 	}
 	key := s.newLicenseKey(&l)
-	if err := s.db.CreateLicense(ctx, &l, actor(c), ""); err != nil {
+	if req == nil {
+		err = s.db.CreateLicense(ctx, &l, actor(c), "")
+	} else {
+		err = s.db.CreateLicenseFulfilling(ctx, &l, actor(c), s.fulfilment(ctx, *req))
+		if isConflict(err) {
+			return l, "", errRequestDecided
+		}
+		if err == nil {
+			s.wakeOutbox()
+		}
+	}
+	if err != nil {
 		return l, "", err
 	}
 	l, err = s.db.FindLicense(ctx, l.ID)
@@ -547,8 +567,9 @@ func featureList(fs []store.LicenseFeature) string {
 	return strings.Join(codes, ",")
 }
 
-// changeStatus runs a lifecycle action on a license, checking the client of a provision.
-func (s *Server) changeStatus(c *fiber.Ctx, id int64, r lifecycleRequest) (store.License, error) {
+// changeStatus runs a lifecycle action on a license, checking the client of a provision. With a
+// request, the action fulfils it in the same transaction (a renewal request).
+func (s *Server) changeStatus(c *fiber.Ctx, id int64, r lifecycleRequest, req *store.LicenseRequest) (store.License, error) {
 	ctx := c.UserContext()
 	if r.Action == actProvision && r.OrgID != 0 {
 		org, err := s.managedOrg(c, r.OrgID)
@@ -564,9 +585,20 @@ func (s *Server) changeStatus(c *fiber.Ctx, id int64, r lifecycleRequest) (store
 	}
 	l, err := s.db.ChangeLicense(ctx, id, actor(c), func(l *store.License, now time.Time) (store.LicenseChange, error) {
 		evs, err := applyLifecycle(l, r, now)
-		return store.LicenseChange{Events: evs}, err
+		ch := store.LicenseChange{Events: evs}
+		if req != nil {
+			f := s.fulfilment(ctx, *req)
+			ch.Fulfils = &f
+		}
+		return ch, err
 	})
 	s.devices.forget(id)
+	if req != nil && isConflict(err) {
+		return l, errRequestDecided
+	}
+	if req != nil && err == nil {
+		s.wakeOutbox()
+	}
 	return l, err
 }
 

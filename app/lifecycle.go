@@ -38,6 +38,9 @@ var lifecycleHint = map[string]string{
 	store.StatusInUse:             "it is in use already",
 }
 
+// maxTermYears is the longest term renewals may make (the store keeps terms of 1 to 100 years).
+const maxTermYears = 100
+
 // lifecycleRequest is what a lifecycle action needs besides the license.
 type lifecycleRequest struct {
 	Action string
@@ -108,13 +111,18 @@ func applyLifecycle(l *store.License, r lifecycleRequest, now time.Time) ([]stor
 		if years < 1 || years > 5 {
 			return nil, badInput("years", "Renew for 1 to 5 years.")
 		}
+		if l.TermYears+years > maxTermYears {
+			return nil, badInput("years", "Renewed for %d year%s the term would pass %d years: create a new license instead.", years, plural(years), maxTermYears)
+		}
 		end := addYears(l.EndDate, years)
 		if end <= today {
 			return nil, badInput("years", "Renewed for %d year%s the license would still end on %s, in the past: renew for longer.", years, plural(years), end)
 		}
 		ev.Kind = "renewal"
-		ev.Details = fmt.Sprintf("end date %s → %s (%d year%s)", l.EndDate, end, years, plural(years))
-		l.EndDate, l.Status = end, store.StatusInUse
+		ev.Details = fmt.Sprintf("end date %s → %s (%d year%s); term %d → %d years", l.EndDate, end, years, plural(years),
+			l.TermYears, l.TermYears+years)
+		// The term grows with the end date (DESIGN §6), so that start + term is still the end.
+		l.EndDate, l.Status, l.TermYears = end, store.StatusInUse, l.TermYears+years
 	}
 	ev.ToStatus = l.Status
 	return []store.LicenseEvent{ev}, nil

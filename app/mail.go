@@ -173,7 +173,9 @@ func (s *Server) mailSender() mailSender {
 func (s *Server) message(e store.Email) *simplemail.Email {
 	msg := simplemail.NewMSG().SetFrom(s.cfg.MailFrom).AddTo(e.To).SetSubject(e.Subject).
 		SetDate(e.CreatedAt.UTC().Format("2006-01-02 15:04:05 MST")).AddHeader("Message-ID", e.MessageID)
-	return msg.SetBody(simplemail.TextPlain, e.Text).AddAlternative(simplemail.TextHTML, e.HTML)
+	msg.SetBody(simplemail.TextPlain, e.Text).AddAlternative(simplemail.TextHTML, e.HTML)
+	s.attachFiles(msg, e) // a file that cannot be read fails the attempt through msg.Error
+	return msg
 }
 
 // logSender writes each email to the log as one line: who, what, and the links a person would

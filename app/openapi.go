@@ -57,7 +57,9 @@ var errorCodes = map[string]string{
 	"401": "No or invalid credentials (UNAUTHORIZED; INVALID_LICENSE_KEY on the device API).",
 	"403": "Not allowed (FORBIDDEN), or the license cannot be used: PENDING_PROVISION, ACCESS_DENIED, CONTRACT_FINALIZED, TOO_MANY_DEVICES, LIMIT_EXCEEDED, FEATURE_NOT_LICENSED, NO_FLOATING_SLOT.",
 	"404": "Unknown, or not yours (NOT_FOUND; DEVICE_NOT_ACTIVATED).",
-	"409": "Conflict (CONFLICT, INVALID_TRANSITION).",
+	"409": "Conflict (CONFLICT, INVALID_TRANSITION; on invoices INVALID_STATE, ALREADY_INVOICED, NOTHING_TO_INVOICE, AMOUNT_TOO_LARGE).",
+	"413": "Too large (TOO_LARGE).",
+	"415": "Unsupported body (UNSUPPORTED_MEDIA_TYPE): compressed or multipart bodies where none is taken, another Content-Type than the one required.",
 	"429": "Rate limited (RATE_LIMITED); see Retry-After.",
 }
 
@@ -107,7 +109,8 @@ func openAPISpec() obj {
 			"max_simultaneous_users": intRange(0, maxSeats), "floating_timeout_minutes": intRange(0, maxTimeoutMinutes)})}}),
 		"prepaid_cores": intRange(0, maxPrepaidCores), "prepaid_core_price": tDecimal, "extra_core_price": tDecimal,
 		"escalation_factor": obj{"type": "string", "example": "0.33"}, "currency": obj{"type": "string", "example": "EUR"},
-		"term_years": obj{"type": "integer", "minimum": 1, "maximum": 5}, "payment_period": obj{"type": "string", "enum": []string{"monthly", "annual"}},
+		"term_years": obj{"type": "integer", "minimum": 1, "maximum": 100,
+			"description": "Chosen from 1 to 5; renewals make it grow with the end date, and such a term may be sent back unchanged."}, "payment_period": obj{"type": "string", "enum": []string{"monthly", "annual"}},
 		"invoicing_period": obj{"type": "string", "enum": []string{"monthly", "semiannual"}}, "start_date": tDate,
 		"location": tString, "partner": tString, "max_aps": nullIntRange(0, maxLimit), "max_rooms": nullIntRange(0, maxLimit),
 		"max_devices": nullIntRange(0, maxLimit), "start_threshold": intRange(1, maxStartThreshold),
@@ -127,7 +130,7 @@ func openAPISpec() obj {
 	for _, q := range []string{"status", "end_from", "end_to", "ending_within", "organization", "product", "feature", "q", "sort", "dir"} {
 		listParams = append(listParams, obj{"name": q, "in": "query", "schema": tString})
 	}
-	return obj{
+	spec := obj{
 		"openapi": "3.0.3",
 		"info": obj{"title": "Keyward API", "version": "1",
 			"description": "Management API (Authorization: Bearer kwp_…, the token user's rights) and device API (Authorization: License KW-…). " +
@@ -164,7 +167,7 @@ func openAPISpec() obj {
 			},
 			"/api/v1/licenses/{id}/regenerate-key": obj{"post": withParams(op("Give the license a new key; the old one fails at once.", "bearer", nil, "200", props(nil, obj{"key": tString}), "401", "403", "404"), idParameter())},
 			"/api/v1/licenses/{id}/key":            obj{"get": withParams(op("Reveal the full key (audited; not for client members).", "bearer", nil, "200", props(nil, obj{"key": tString}), "401", "403", "404"), idParameter())},
-			"/api/v1/licenses/{id}/status": obj{"post": withParams(op("Lifecycle: provision (organization_id), start, deny (reason), reinstate, terminate, renew (years).", "bearer",
+			"/api/v1/licenses/{id}/status": obj{"post": withParams(op("Lifecycle: provision (organization_id), start, deny (reason), reinstate, terminate, renew (years: the end date and term_years grow by them).", "bearer",
 				props([]string{"action"}, obj{"action": obj{"type": "string", "enum": []string{"provision", "start", "deny", "reinstate", "terminate", "renew"}},
 					"reason": tString, "organization_id": tInt, "years": tInt}), "200", ref("License"), "400", "401", "403", "404", "409"), idParameter())},
 			"/api/v1/usage": obj{"post": op("Report a setup's usage samples (all or nothing; gzip accepted; at most 100,000 samples and 32 MiB unpacked). "+
@@ -232,6 +235,8 @@ func openAPISpec() obj {
 			},
 		},
 	}
+	addInvoicesToOpenAPI(spec)
+	return spec
 }
 
 // openAPIPath turns a fiber route path into its OpenAPI form (:id → {id}).

@@ -162,7 +162,7 @@ func (s *Server) renderOrg(c *fiber.Ctx, org store.Org, data fiber.Map) error {
 		return err
 	}
 	can := map[string]bool{}
-	for _, act := range []Action{ActionInvite, ActionManageClients, ActionManageMembers} {
+	for _, act := range []Action{ActionInvite, ActionManageClients, ActionManageMembers, ActionInvoicingSettings} {
 		can[string(act)] = a.authorize(act, org) == nil
 	}
 	members, err := s.db.Members(ctx, org.ID)

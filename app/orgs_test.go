@@ -127,10 +127,14 @@ func TestDeactivatedUser(t *testing.T) {
 
 	staff.get("/admin/users")
 	staff.follow(staff.post(fmt.Sprintf("/admin/users/%d/reactivate", carla.ID), url.Values{}))
-	a.browser().signIn("carla@contoso.test", testPassword)
-	if got := apiStatus(t, a, http.MethodGet, "/api/v1/me", token, ""); got != http.StatusOK {
-		t.Errorf("API token after reactivation: status %d, want 200", got)
+	// Deactivation revoked the token for good: reactivating the account does not bring it back.
+	if got := apiStatus(t, a, http.MethodGet, "/api/v1/me", token, ""); got != http.StatusUnauthorized {
+		t.Errorf("API token after reactivation: status %d, want 401", got)
 	}
+	back := a.browser()
+	back.signIn("carla@contoso.test", testPassword)
+	back.get("/profile")
+	back.assertContains("No API tokens yet.")
 }
 
 // apiCall sends a JSON request with a Bearer token and decodes the answer into out (if not nil).

@@ -42,16 +42,10 @@ func (s *Server) activationPDF(c *fiber.Ctx) error {
 
 // activationDocument lays out the activation PDF on one A4 page.
 func activationDocument(l store.License, org store.Org, key string) ([]byte, error) {
-	pdf := &gopdf.GoPdf{}
-	pdf.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4})
-	if err := pdf.AddTTFFontData("regular", goregular.TTF); err != nil {
+	pdf, err := newPDF(fmt.Sprintf("License %d activation", l.ID))
+	if err != nil {
 		return nil, err
 	}
-	if err := pdf.AddTTFFontData("bold", gobold.TTF); err != nil {
-		return nil, err
-	}
-	pdf.SetInfo(gopdf.PdfInfo{Title: fmt.Sprintf("License %d activation", l.ID), Creator: "Keyward"})
-	pdf.AddPage()
 	const left, width = 56.0, 483.0
 	y := 60.0
 	// write sets s from x on, wrapped at words to width, one line per paragraph at least; y moves down.
@@ -172,6 +166,22 @@ func activationDocument(l store.License, org store.Org, key string) ([]byte, err
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// newPDF starts an A4 document with Keyward's two fonts, "regular" and "bold" (Go fonts, embedded:
+// no font files on the machine), and its first page.
+func newPDF(title string) (*gopdf.GoPdf, error) {
+	pdf := &gopdf.GoPdf{}
+	pdf.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4})
+	if err := pdf.AddTTFFontData("regular", goregular.TTF); err != nil {
+		return nil, err
+	}
+	if err := pdf.AddTTFFontData("bold", gobold.TTF); err != nil {
+		return nil, err
+	}
+	pdf.SetInfo(gopdf.PdfInfo{Title: title, Creator: "Keyward"})
+	pdf.AddPage()
+	return pdf, nil
 }
 
 func orgAddress(o store.Org) string {

@@ -22,7 +22,12 @@ const (
 	ActionManageLicenses Action = "manage_licenses" // create/edit licenses, regenerate keys, change their status
 	ActionManageClients  Action = "manage_clients"  // create (target: the distributor), edit and suspend clients
 	ActionManageMembers  Action = "manage_members"  // change roles, remove users, see the org's audit log
-	ActionAdminister     Action = "administer"      // vendor things: products, terms, outbox, whole audit log, distributors
+	// ActionManageInvoices is the issuer's work on a client's invoices (DESIGN §7): see drafts, create,
+	// edit, issue, void, upload PDFs, record payments and journal entries.
+	ActionManageInvoices Action = "manage_invoices"
+	// ActionInvoicingSettings changes an issuer's invoicing settings (target: the distributor or vendor).
+	ActionInvoicingSettings Action = "invoicing_settings"
+	ActionAdminister        Action = "administer" // vendor things: products, terms, outbox, whole audit log, distributors
 )
 
 // relation is how a user stands to an organization.
@@ -91,8 +96,10 @@ func allowed(rel relation, own bool, action Action) bool {
 		return rel != relNone
 	case ActionRevokeSeat, ActionRevealKey, ActionRequestLicense:
 		return rel == relStaff || distributor || rel == relClientOwner
-	case ActionManageLicenses, ActionManageClients:
+	case ActionManageLicenses, ActionManageClients, ActionManageInvoices:
 		return rel == relStaff || distributor
+	case ActionInvoicingSettings:
+		return rel == relStaff || (rel == relDistributorOwner && own)
 	case ActionManageMembers:
 		return rel == relStaff || rel == relClientOwner || (rel == relDistributorOwner && own)
 	case ActionAdminister:

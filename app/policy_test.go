@@ -36,7 +36,9 @@ func TestPolicyTable(t *testing.T) {
 		{ActionView, "yyyyy"},
 		{ActionRevokeSeat, "yyyy-"},
 		{ActionInvite, "yyyyy"},
-		{ActionManageMembers, "y--y-"}, // a distributor owner manages its own org's members, not its clients'
+		{ActionManageMembers, "y--y-"},     // a distributor owner manages its own org's members, not its clients'
+		{ActionManageInvoices, "yyy--"},    // the issuer's users: clients see issued invoices only (ActionView)
+		{ActionInvoicingSettings, "y----"}, // settings are the issuer's, not the client's
 	}
 	order := []string{"staff", "distributor owner", "distributor member", "client owner", "client member"}
 	for _, row := range table {
@@ -58,6 +60,16 @@ func TestPolicyTable(t *testing.T) {
 	}
 	if err := users["distributor owner"].authorize(ActionManageMembers, dist); err != nil {
 		t.Errorf("a distributor owner may manage its own org's members: %v", err)
+	}
+	// Invoicing settings are the issuer's owners' (and staff's): not its members'.
+	for who, want := range map[string]error{"staff": nil, "distributor owner": nil, "distributor member": errForbidden,
+		"client owner": errNotFound, "client member": errNotFound} {
+		if err := users[who].authorize(ActionInvoicingSettings, dist); err != want {
+			t.Errorf("%s changes the distributor's invoicing settings: %v, want %v", who, err, want)
+		}
+	}
+	if err := users["distributor owner"].authorize(ActionInvoicingSettings, vendor); err != errNotFound {
+		t.Errorf("a distributor owner changes the vendor's invoicing settings: %v, want 404", err)
 	}
 	if err := users["client owner"].authorize(ActionView, dist); err != errNotFound {
 		t.Errorf("a client owner sees its distributor: %v, want 404", err)

@@ -39,6 +39,9 @@ func (s *Server) templateFuncs() template.FuncMap {
 	for name, f := range licenseFuncs() {
 		funcs[name] = f
 	}
+	for name, f := range invoiceFuncs() {
+		funcs[name] = f
+	}
 	return funcs
 }
 

@@ -3,7 +3,9 @@ package app
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -50,6 +52,43 @@ type routeEntry struct {
 func (s *Server) route(method, path string, g guard, h fiber.Handler) {
 	s.routeTable = append(s.routeTable, routeEntry{Method: method, Path: path, Guard: g})
 	s.fiber.Add(method, path, s.guarded(g), h)
+}
+
+// uploadRoute is a route that takes multipart/form-data (a file upload), matched before routing.
+type uploadRoute struct {
+	method string
+	path   *regexp.Regexp
+}
+
+// routeUpload registers a route like route does, and lets it take multipart bodies: the one
+// exception to refuseUnboundedBodies, so that no other route ever parses a multipart form. The
+// handler bounds the file it reads (c.FormFile) itself.
+func (s *Server) routeUpload(method, path string, g guard, h fiber.Handler) {
+	s.uploads = append(s.uploads, uploadRoute{method: method, path: routePattern(path)})
+	s.route(method, path, g, h)
+}
+
+// routePattern matches the paths of a route: each :param is one non-empty path segment.
+func routePattern(path string) *regexp.Regexp {
+	segs := strings.Split(path, "/")
+	for i, seg := range segs {
+		if strings.HasPrefix(seg, ":") {
+			segs[i] = `[^/]+`
+		} else {
+			segs[i] = regexp.QuoteMeta(seg)
+		}
+	}
+	return regexp.MustCompile(`^` + strings.Join(segs, "/") + `$`)
+}
+
+// takesUploads tells whether the request is for a route registered with routeUpload.
+func (s *Server) takesUploads(c *fiber.Ctx) bool {
+	for _, u := range s.uploads {
+		if u.method == c.Method() && u.path.MatchString(c.Path()) {
+			return true
+		}
+	}
+	return false
 }
 
 // guarded enforces a guard: a signed-in user (or token) unless the route is public, then the

@@ -30,7 +30,7 @@ func (s *Server) seatCall(c *fiber.Ctx) (*licenseState, int64, store.LicenseFeat
 	if body.Feature == "" {
 		return nil, 0, store.LicenseFeature{}, badInput("feature", "Send the feature's code.")
 	}
-	if code := refusal(st.lic, civilDay(s.clock.Now())); code != "" {
+	if code := refusal(st.lic); code != "" {
 		return nil, 0, store.LicenseFeature{}, refusalError(code)
 	}
 	deviceID, ok := st.devices[r.Fingerprint]

@@ -54,7 +54,11 @@ type Server struct {
 	deviceByIP    *ratelimit.Limiter
 	devices       *deviceCache
 
+	// signInByDevice limits the sign-ins of browsers that signed in to the account before.
+	signInByDevice *ratelimit.Limiter
+
 	routeTable []routeEntry
+	uploads    []uploadRoute // the only routes that take multipart bodies
 }
 
 // New builds a server over an open database; secret is the instance secret of the data folder.
@@ -79,6 +83,9 @@ func New(cfg Config, db *store.DB, secret []byte, log *slog.Logger, clock clockw
 		forgotByIP:    ratelimit.New(20, time.Hour, clock.Now),
 		devices:       newDeviceCache(),
 	}
+	// A browser with a device cookie of the account gets ten tries of its own instead of those of
+	// the account and the address: strangers' guesses lock new browsers out, never its owner's.
+	s.signInByDevice = ratelimit.New(10, 15*time.Minute, clock.Now)
 	if cfg.DeviceRate > 0 {
 		s.deviceByKey = ratelimit.New(cfg.DeviceRate, time.Minute, clock.Now)
 		s.deviceByIP = ratelimit.New(5*cfg.DeviceRate, time.Minute, clock.Now)
@@ -107,6 +114,9 @@ func New(cfg Config, db *store.DB, secret []byte, log *slog.Logger, clock clockw
 		IdleTimeout:           2 * time.Minute,
 		CaseSensitive:         true,                 // "/API/…" must not reach the API routes with the portal's cookie
 		BodyLimit:             maxUsageBody + 1<<20, // usage reports; gzipped ones are bounded again once unpacked
+		// fasthttp would otherwise parse every multipart body while reading it, before any middleware:
+		// refuseUnboundedBodies must see it first, and only upload routes parse theirs (c.FormFile).
+		DisablePreParseMultipartForm: true,
 	})
 	if s.scheduler, err = s.newScheduler(); err != nil {
 		return nil, err
@@ -117,7 +127,7 @@ func New(cfg Config, db *store.DB, secret []byte, log *slog.Logger, clock clockw
 
 func (s *Server) routes() {
 	r := s.fiber
-	r.Use(recover.New(), requestid.New(), s.accessLog, s.securityHeaders, refuseUnboundedBodies)
+	r.Use(recover.New(), requestid.New(), s.accessLog, s.securityHeaders, s.refuseUnboundedBodies)
 	r.Get("/assets/*", s.asset)
 	r.Get("/healthz", s.healthz)
 
@@ -137,6 +147,8 @@ func (s *Server) routes() {
 	s.routeTerms()
 	s.routeAdmin()
 	s.routeUsage()
+	s.routeInvoices()
+	s.routeInvoicePages()
 	r.Use(func(*fiber.Ctx) error { return errNotFound })
 }
 
@@ -156,6 +168,8 @@ func (s *Server) Listen(addr string) error {
 	}()
 	// Catch up on the license days missed while the server was down, before devices ask.
 	s.runJob("license lifecycle", s.licenseLifecycle)
+	s.runJob("invoice generation", s.generateInvoices)
+	s.runJob("invoice reminders", s.invoiceReminders)
 	s.scheduler.Start()
 	// Wait for the outbox's first round, briefly: what it logs then comes before the caller's
 	// start-up banner instead of scrolling it away. A slow SMTP server only delays the banner.
@@ -249,14 +263,15 @@ func loggedPath(c *fiber.Ctx) string {
 
 // refuseUnboundedBodies answers 415 to compressed and multipart bodies, which fasthttp would
 // unpack whole, without a bound, when a handler reads a form field or the body. Only usage
-// reports may be gzipped: their handler unpacks them through a bounded reader.
-func refuseUnboundedBodies(c *fiber.Ctx) error {
+// reports may be gzipped: their handler unpacks them through a bounded reader. Only the routes
+// registered with routeUpload take multipart bodies (within the server's BodyLimit).
+func (s *Server) refuseUnboundedBodies(c *fiber.Ctx) error {
 	if enc := strings.TrimSpace(c.Get(fiber.HeaderContentEncoding)); enc != "" && !strings.EqualFold(enc, "identity") &&
 		!(c.Method() == fiber.MethodPost && c.Path() == "/api/v1/usage") {
 		return &Error{Status: http.StatusUnsupportedMediaType, Code: "UNSUPPORTED_MEDIA_TYPE",
 			Message: "Compressed bodies are accepted by POST /api/v1/usage only: send this one uncompressed."}
 	}
-	if strings.HasPrefix(strings.ToLower(c.Get(fiber.HeaderContentType)), "multipart/") {
+	if strings.HasPrefix(strings.ToLower(c.Get(fiber.HeaderContentType)), "multipart/") && !s.takesUploads(c) {
 		return &Error{Status: http.StatusUnsupportedMediaType, Code: "UNSUPPORTED_MEDIA_TYPE",
 			Message: "Send forms as application/x-www-form-urlencoded: nothing here takes file uploads."}
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -201,7 +202,7 @@ func (s *Server) apiLicenseUsage(c *fiber.Ctx) error {
 const bigUsageAnswer = 50_000
 
 // contractOf is a license as the cost engine sees it: its days and the versions of its terms.
-func (s *Server) contractOf(c *fiber.Ctx, l store.License) (billing.Contract, error) {
+func (s *Server) contractOf(ctx context.Context, l store.License) (billing.Contract, error) {
 	currency, err := billing.ParseCurrency(l.Terms.Currency)
 	if err != nil {
 		return billing.Contract{}, err
@@ -217,7 +218,7 @@ func (s *Server) contractOf(c *fiber.Ctx, l store.License) (billing.Contract, er
 			return contract, err
 		}
 	}
-	versions, err := s.db.LicenseTerms(c.UserContext(), l.ID)
+	versions, err := s.db.LicenseTerms(ctx, l.ID)
 	if err != nil {
 		return contract, err
 	}
@@ -240,8 +241,8 @@ func (s *Server) contractOf(c *fiber.Ctx, l store.License) (billing.Contract, er
 }
 
 // setupUsage reads the license's setups with their billed cores over the given months.
-func (s *Server) setupUsage(c *fiber.Ctx, l store.License, from, to billing.Date) ([]billing.SetupUsage, error) {
-	rows, err := s.db.UsageDays(c.UserContext(), l.ID, from.String(), to.String())
+func (s *Server) setupUsage(ctx context.Context, l store.License, from, to billing.Date) ([]billing.SetupUsage, error) {
+	rows, err := s.db.UsageDays(ctx, l.ID, from.String(), to.String())
 	if err != nil {
 		return nil, err
 	}
@@ -262,11 +263,17 @@ func (s *Server) setupUsage(c *fiber.Ctx, l store.License, from, to billing.Date
 
 // estimateOf prices a month of the license as the cost engine does.
 func (s *Server) estimateOf(c *fiber.Ctx, l store.License, m billing.Month) (billing.Estimate, error) {
-	contract, err := s.contractOf(c, l)
+	contract, err := s.contractOf(c.UserContext(), l)
 	if err != nil {
 		return billing.Estimate{}, err
 	}
-	setups, err := s.setupUsage(c, l, m.First(), m.Last())
+	return s.estimateMonth(c.UserContext(), l, contract, m)
+}
+
+// estimateMonth prices a month of a license whose contract is read: the estimate API, the cost
+// page and usage invoices all price through here, so they always agree to the cent.
+func (s *Server) estimateMonth(ctx context.Context, l store.License, contract billing.Contract, m billing.Month) (billing.Estimate, error) {
+	setups, err := s.setupUsage(ctx, l, m.First(), m.Last())
 	if err != nil {
 		return billing.Estimate{}, err
 	}
@@ -276,11 +283,11 @@ func (s *Server) estimateOf(c *fiber.Ctx, l store.License, m billing.Month) (bil
 // rightSizingOf compares the prepaid core counts over the last complete months.
 func (s *Server) rightSizingOf(c *fiber.Ctx, l store.License) (billing.RightSizing, error) {
 	months := billing.LastCompleteMonths(billing.DateOf(s.clock.Now()), billing.RightSizingMonths)
-	contract, err := s.contractOf(c, l)
+	contract, err := s.contractOf(c.UserContext(), l)
 	if err != nil {
 		return billing.RightSizing{}, err
 	}
-	setups, err := s.setupUsage(c, l, months[0].First(), months[len(months)-1].Last())
+	setups, err := s.setupUsage(c.UserContext(), l, months[0].First(), months[len(months)-1].Last())
 	if err != nil {
 		return billing.RightSizing{}, err
 	}

@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -145,4 +146,18 @@ func TestUsageAtTheBoundsKeepsEveryPageWorking(t *testing.T) {
 	}
 	b.get(fmt.Sprintf("/licenses/%d/cost?month=2026-10", licID))
 	b.assertContains("161,290,193,548,387,096,774.19 EUR", "1000001 counts were compared")
+
+	// October's prepaid cores fit an invoice; its extra cost does not, and the refusal (the daily
+	// job's too, which drafts through the same code) says so.
+	path := fmt.Sprintf("/api/v1/licenses/%d/invoices", licID)
+	var prepaid map[string]any
+	f.api(t, http.MethodPost, path, map[string]any{"kind": "prepaid", "month": "2026-10"}, http.StatusCreated, &prepaid)
+	if prepaid["total"] != "1000000000000000.00" {
+		t.Errorf("October's prepaid invoice: %v", prepaid)
+	}
+	var refused struct{ Error Error }
+	f.api(t, http.MethodPost, path, map[string]any{"kind": "usage", "month": "2026-10"}, http.StatusConflict, &refused)
+	if refused.Error.Code != "AMOUNT_TOO_LARGE" || !strings.Contains(refused.Error.Message, "161290193548387096774.19 EUR") {
+		t.Errorf("October's usage invoice: %+v, want 409 AMOUNT_TOO_LARGE naming the amount", refused.Error)
+	}
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -158,8 +159,8 @@ func (db *DB) SetLastOrg(ctx context.Context, userID, orgID int64) error {
 	})
 }
 
-// SetUserActive deactivates or reactivates an account; deactivation ends its sessions at once
-// (its API tokens stop working as they belong to an inactive user).
+// SetUserActive deactivates or reactivates an account. Deactivation ends its sessions and revokes
+// its API tokens at once, so that reactivating the account does not bring old tokens back.
 func (db *DB) SetUserActive(ctx context.Context, userID int64, active bool, audit AuditEntry) error {
 	return db.update(ctx, func(tx *Tx) error {
 		if err := execOne(ctx, tx, `UPDATE users SET active = ?, updated_at = ? WHERE id = ?`, active, tx.now.Unix(), userID); err != nil {
@@ -168,6 +169,16 @@ func (db *DB) SetUserActive(ctx context.Context, userID int64, active bool, audi
 		if !active {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID); err != nil {
 				return err
+			}
+			res, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, tx.now.Unix(), userID)
+			if err != nil {
+				return err
+			}
+			switch n, _ := res.RowsAffected(); {
+			case n == 1:
+				audit.Details = "its API token revoked"
+			case n > 1:
+				audit.Details = fmt.Sprintf("its %d API tokens revoked", n)
 			}
 		}
 		return insertAudit(ctx, tx, audit)

@@ -30,7 +30,8 @@ type License struct {
 	KeyHash         []byte // SHA-256 of the canonical key
 	KeyEnc          []byte // the key sealed with the instance secret
 	KeySuffix       string // its last group, for lists and search
-	Status          string
+	Status          string // as of today (see licenseStatus)
+	stored          string // as written: Status before the day's changes are recorded
 	PreviousStatus  string // the status an access_denied license returns to
 	DenyReason      string
 	Terms           Terms
@@ -114,8 +115,19 @@ type Actor struct {
 	IP     string
 }
 
+// licenseStatus is a license's status as of today (the query's first parameter): the status
+// written, or what the day has made of it before the lifecycle job writes that — in_use once the
+// start date of a pending_start license has come, contract_finalized once the end date has.
+// Every read of a license goes through it, so pages, lists, filters and the APIs agree at once.
+const licenseStatus = `CASE
+		WHEN l.status IN ('pending_start', 'in_use', 'access_denied') AND l.end_date <= t.today THEN 'contract_finalized'
+		WHEN l.status = 'pending_start' AND l.start_date <= t.today THEN 'in_use'
+		ELSE l.status END`
+
+// licenseSelect reads licenses; its one parameter is today (YYYY-MM-DD), before those of the WHERE.
 const licenseSelect = `SELECT l.id, l.product_id, p.code, p.name, coalesce(l.organization_id, 0) AS org_id, coalesce(o.name, '') AS org_name,
-	l.distributor_id, d.name, l.key_hash, l.key_enc, l.key_suffix, l.status, l.previous_status, l.deny_reason,
+	l.distributor_id, d.name, l.key_hash, l.key_enc, l.key_suffix, ` + licenseStatus + ` AS status, l.status AS stored_status,
+	l.previous_status, l.deny_reason,
 	l.prepaid_cores, l.prepaid_core_price, l.extra_core_price, l.escalation_factor, l.currency, l.invoicing_period,
 	l.payment_period, l.term_years, coalesce(l.start_date, '') AS start_date, coalesce(l.end_date, '') AS end_date, l.location, l.partner,
 	l.max_aps, l.max_rooms, l.max_devices, l.start_threshold, l.created_at, l.updated_at,
@@ -123,7 +135,7 @@ const licenseSelect = `SELECT l.id, l.product_id, p.code, p.name, coalesce(l.org
 	(SELECT coalesce(sum(s.rooms), 0) FROM setups s WHERE s.license_id = l.id) AS used_rooms,
 	(SELECT count(*) FROM devices v WHERE v.license_id = l.id AND v.active = 1) AS active_devices,
 	(SELECT count(*) FROM license_features lf WHERE lf.license_id = l.id) AS modules
-	FROM licenses l JOIN products p ON p.id = l.product_id
+	FROM licenses l JOIN (SELECT ? AS today) t JOIN products p ON p.id = l.product_id
 	LEFT JOIN organizations o ON o.id = l.organization_id
 	JOIN organizations d ON d.id = l.distributor_id`
 
@@ -131,7 +143,7 @@ func scanLicense(row interface{ Scan(...any) error }, l *License) error {
 	var created, updated, maxAPs, maxRooms, maxDevices sql.NullInt64
 	var modules int
 	if err := row.Scan(&l.ID, &l.ProductID, &l.ProductCode, &l.ProductName, &l.OrgID, &l.OrgName, &l.DistributorID,
-		&l.DistributorName, &l.KeyHash, &l.KeyEnc, &l.KeySuffix, &l.Status, &l.PreviousStatus, &l.DenyReason,
+		&l.DistributorName, &l.KeyHash, &l.KeyEnc, &l.KeySuffix, &l.Status, &l.stored, &l.PreviousStatus, &l.DenyReason,
 		&l.Terms.PrepaidCores, &l.Terms.PrepaidCorePrice, &l.Terms.ExtraCorePrice, &l.Terms.EscalationFactor,
 		&l.Terms.Currency, &l.Terms.InvoicingPeriod, &l.Terms.PaymentPeriod, &l.TermYears, &l.StartDate, &l.EndDate,
 		&l.Location, &l.Partner, &maxAPs, &maxRooms, &maxDevices, &l.StartThreshold, &created, &updated,
@@ -189,7 +201,7 @@ func (db *DB) FindLicenseByKey(ctx context.Context, keyHash []byte) (License, er
 
 func findLicense(ctx context.Context, tx *Tx, where string, arg any) (License, error) {
 	var l License
-	if err := scanLicense(tx.QueryRowContext(ctx, licenseSelect+` WHERE `+where, arg), &l); err != nil {
+	if err := scanLicense(tx.QueryRowContext(ctx, licenseSelect+` WHERE `+where, tx.today(), arg), &l); err != nil {
 		return l, err
 	}
 	var err error
@@ -222,32 +234,47 @@ func findLicenseFeatures(ctx context.Context, tx *Tx, licenseID int64) ([]Licens
 // CreateLicense stores a new license with its features, its first terms and its "created" event.
 func (db *DB) CreateLicense(ctx context.Context, l *License, by Actor, details string) error {
 	return db.update(ctx, func(tx *Tx) error {
-		l.CreatedAt, l.UpdatedAt = tx.now, tx.now
-		res, err := tx.ExecContext(ctx, `INSERT INTO licenses (product_id, organization_id, distributor_id, key_hash, key_enc,
-			key_suffix, status, previous_status, deny_reason, prepaid_cores, prepaid_core_price, extra_core_price,
-			escalation_factor, currency, invoicing_period, payment_period, term_years, start_date, end_date, location,
-			partner, max_aps, max_rooms, max_devices, start_threshold, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, '', '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			l.ProductID, nullID(l.OrgID), l.DistributorID, l.KeyHash, l.KeyEnc, l.KeySuffix, l.Status,
-			l.Terms.PrepaidCores, l.Terms.PrepaidCorePrice, l.Terms.ExtraCorePrice, l.Terms.EscalationFactor, l.Terms.Currency,
-			l.Terms.InvoicingPeriod, l.Terms.PaymentPeriod, l.TermYears, nullText(l.StartDate), nullText(l.EndDate),
-			l.Location, l.Partner, nullInt(l.MaxAPs), nullInt(l.MaxRooms), nullInt(l.MaxDevices), l.StartThreshold,
-			tx.now.Unix(), tx.now.Unix())
-		if err != nil {
-			return err
-		}
-		if l.ID, err = res.LastInsertId(); err != nil {
-			return err
-		}
-		if err := insertLicenseFeatures(ctx, tx, l.ID, l.Features); err != nil {
-			return err
-		}
-		l.Terms.EffectiveFrom = firstTerms
-		if err := insertTerms(ctx, tx, l.ID, l.Terms); err != nil {
-			return err
-		}
-		return recordLicenseEvents(ctx, tx, *l, by, []LicenseEvent{{Kind: "created", ToStatus: l.Status, Details: details}})
+		return insertLicense(ctx, tx, l, by, details)
 	})
+}
+
+// CreateLicenseFulfilling stores a new license as CreateLicense does and accepts the request it
+// fulfils, in one transaction: if the request cannot be accepted, no license is written either.
+func (db *DB) CreateLicenseFulfilling(ctx context.Context, l *License, by Actor, f Fulfilment) error {
+	return db.update(ctx, func(tx *Tx) error {
+		if err := insertLicense(ctx, tx, l, by, fmt.Sprintf("license request %d", f.RequestID)); err != nil {
+			return err
+		}
+		return fulfil(ctx, tx, f, *l, by)
+	})
+}
+
+func insertLicense(ctx context.Context, tx *Tx, l *License, by Actor, details string) error {
+	l.CreatedAt, l.UpdatedAt = tx.now, tx.now
+	res, err := tx.ExecContext(ctx, `INSERT INTO licenses (product_id, organization_id, distributor_id, key_hash, key_enc,
+		key_suffix, status, previous_status, deny_reason, prepaid_cores, prepaid_core_price, extra_core_price,
+		escalation_factor, currency, invoicing_period, payment_period, term_years, start_date, end_date, location,
+		partner, max_aps, max_rooms, max_devices, start_threshold, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, '', '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		l.ProductID, nullID(l.OrgID), l.DistributorID, l.KeyHash, l.KeyEnc, l.KeySuffix, l.Status,
+		l.Terms.PrepaidCores, l.Terms.PrepaidCorePrice, l.Terms.ExtraCorePrice, l.Terms.EscalationFactor, l.Terms.Currency,
+		l.Terms.InvoicingPeriod, l.Terms.PaymentPeriod, l.TermYears, nullText(l.StartDate), nullText(l.EndDate),
+		l.Location, l.Partner, nullInt(l.MaxAPs), nullInt(l.MaxRooms), nullInt(l.MaxDevices), l.StartThreshold,
+		tx.now.Unix(), tx.now.Unix())
+	if err != nil {
+		return err
+	}
+	if l.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	if err := insertLicenseFeatures(ctx, tx, l.ID, l.Features); err != nil {
+		return err
+	}
+	l.Terms.EffectiveFrom = firstTerms
+	if err := insertTerms(ctx, tx, l.ID, l.Terms); err != nil {
+		return err
+	}
+	return recordLicenseEvents(ctx, tx, *l, by, []LicenseEvent{{Kind: "created", ToStatus: l.Status, Details: details}})
 }
 
 // firstTerms is the effective-from day of a license's first terms: in force from the beginning.
@@ -299,15 +326,18 @@ func (db *DB) LicenseTerms(ctx context.Context, licenseID int64) ([]Terms, error
 	return ts, err
 }
 
-// LicenseChange is what a change of a license decides: its events and the emails it sends.
+// LicenseChange is what a change of a license decides: its events, the emails it sends, and the
+// request it fulfils, if any.
 type LicenseChange struct {
-	Events []LicenseEvent
-	Emails []Email
+	Events  []LicenseEvent
+	Emails  []Email
+	Fulfils *Fulfilment
 }
 
 // ChangeLicense reads a license, lets change modify it (today is the transaction's day) and
-// stores it with the events change returns, all in one transaction. Terms that changed take
-// effect the next day.
+// stores it with the events change returns, all in one transaction. What the day changed and was
+// not written yet (its start, its cut-off) is recorded first. Terms that changed take effect the
+// next day.
 func (db *DB) ChangeLicense(ctx context.Context, id int64, by Actor, change func(l *License, now time.Time) (LicenseChange, error)) (License, error) {
 	var l License
 	err := db.update(ctx, func(tx *Tx) error {
@@ -323,12 +353,39 @@ func (db *DB) ChangeLicense(ctx context.Context, id int64, by Actor, change func
 		if err := updateLicense(ctx, tx, old, &l); err != nil {
 			return err
 		}
+		if err := recordLicenseEvents(ctx, tx, l, Actor{}, dayEvents(old)); err != nil {
+			return err
+		}
 		if err := recordLicenseEvents(ctx, tx, l, by, ch.Events); err != nil {
 			return err
+		}
+		if ch.Fulfils != nil {
+			if err := fulfil(ctx, tx, *ch.Fulfils, l, by); err != nil {
+				return err
+			}
 		}
 		return enqueueEmails(ctx, tx, ch.Emails)
 	})
 	return l, err
+}
+
+// dayEvents are the history lines of what the day made of a license (see licenseStatus) while its
+// written status still says otherwise: they are the system's, recorded when the status is written.
+func dayEvents(l License) []LicenseEvent {
+	var evs []LicenseEvent
+	from := l.stored
+	if from == l.Status {
+		return nil
+	}
+	if from == StatusPendingStart && l.StartDate != "" {
+		evs = append(evs, LicenseEvent{Kind: "status", FromStatus: from, ToStatus: StatusInUse, Details: "start date reached"})
+		from = StatusInUse
+	}
+	if l.Status == StatusContractFinalized {
+		evs = append(evs, LicenseEvent{Kind: "status", FromStatus: from, ToStatus: l.Status,
+			Details: "cut-off: the end date " + l.EndDate + " has come"})
+	}
+	return evs
 }
 
 func updateLicense(ctx context.Context, tx *Tx, old License, l *License) error {
@@ -452,7 +509,7 @@ func ValidLicenseSort(name string) bool { _, ok := licenseSorts[name]; return ok
 // Licenses lists the licenses a filter selects, with how many there are in all.
 func (db *DB) Licenses(ctx context.Context, f LicenseFilter) ([]License, int, error) {
 	var where []string
-	var args []any
+	args := []any{nil} // today, set in the transaction
 	if !f.All {
 		where = append(where, fmt.Sprintf("(x.org_id IN (%s) OR x.distributor_id IN (%s))", placeholders(len(f.OrgIDs)), placeholders(len(f.DistributorIDs))))
 		for _, id := range f.OrgIDs {
@@ -502,6 +559,7 @@ func (db *DB) Licenses(ctx context.Context, f LicenseFilter) ([]License, int, er
 	var ls []License
 	var total int
 	err := db.view(ctx, func(tx *Tx) error {
+		args[0] = tx.today()
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) `+from+cond, args...).Scan(&total); err != nil {
 			return err
 		}

@@ -82,7 +82,7 @@ func (db *DB) LicensesDue(ctx context.Context, today string) ([]License, error) 
 func (db *DB) licensesWhere(ctx context.Context, where string, args ...any) ([]License, error) {
 	var ls []License
 	err := db.view(ctx, func(tx *Tx) error {
-		rows, err := tx.QueryContext(ctx, licenseSelect+` WHERE `+where+` ORDER BY l.id`, args...)
+		rows, err := tx.QueryContext(ctx, licenseSelect+` WHERE `+where+` ORDER BY l.id`, append([]any{tx.today()}, args...)...)
 		if err != nil {
 			return err
 		}

@@ -21,6 +21,7 @@ type Email struct {
 	SentAt        time.Time
 	FailedAt      time.Time // set when delivery was given up
 	LastError     string
+	InvoicePDFID  int64 // an invoice PDF (InvoicePDFByID) to attach; 0 for none
 }
 
 // enqueueEmails adds emails to the outbox within tx, so they exist exactly when the action
@@ -28,8 +29,8 @@ type Email struct {
 func enqueueEmails(ctx context.Context, tx *Tx, emails []Email) error {
 	for _, e := range emails {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (message_id, to_addr, subject, text_body, html_body, template,
-			created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			e.MessageID, e.To, e.Subject, e.Text, e.HTML, e.Template, tx.now.Unix(), tx.now.Unix()); err != nil {
+			created_at, next_attempt_at, invoice_pdf_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			e.MessageID, e.To, e.Subject, e.Text, e.HTML, e.Template, tx.now.Unix(), tx.now.Unix(), nullID(e.InvoicePDFID)); err != nil {
 			return err
 		}
 	}
@@ -42,12 +43,12 @@ func (db *DB) EnqueueEmails(ctx context.Context, emails ...Email) error {
 }
 
 const emailColumns = `id, message_id, to_addr, subject, text_body, html_body, template, created_at, attempts,
-	next_attempt_at, sent_at, failed_at, last_error`
+	next_attempt_at, sent_at, failed_at, last_error, coalesce(invoice_pdf_id, 0)`
 
 func scanEmail(row interface{ Scan(...any) error }, e *Email) error {
 	var created, next, sent, failed sql.NullInt64
 	if err := row.Scan(&e.ID, &e.MessageID, &e.To, &e.Subject, &e.Text, &e.HTML, &e.Template, &created, &e.Attempts,
-		&next, &sent, &failed, &e.LastError); err != nil {
+		&next, &sent, &failed, &e.LastError, &e.InvoicePDFID); err != nil {
 		return notFoundOr(err)
 	}
 	e.CreatedAt, e.NextAttemptAt, e.SentAt, e.FailedAt = fromUnix(created), fromUnix(next), fromUnix(sent), fromUnix(failed)

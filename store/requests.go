@@ -125,24 +125,50 @@ func (db *DB) LicenseRequests(ctx context.Context, all bool, orgIDs []int64) ([]
 // reason) and enqueues the emails telling the client; a request decided already is ErrConflict.
 func (db *DB) DecideLicenseRequest(ctx context.Context, id int64, status, reason string, licenseID int64, by Actor, emails []Email) error {
 	return db.update(ctx, func(tx *Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE license_requests SET status = ?, decline_reason = ?, result_license_id = ?, decided_at = ?
-			WHERE id = ? AND status = 'open'`, status, reason, nullID(licenseID), tx.now.Unix(), id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrConflict
-		}
 		var clientID int64
 		if err := tx.QueryRowContext(ctx, `SELECT client_id FROM license_requests WHERE id = ?`, id).Scan(&clientID); err != nil {
-			return err
+			return notFoundOr(err)
 		}
-		if err := insertAudit(ctx, tx, AuditEntry{ActorUserID: by.UserID, ActorEmail: by.Email, OrgID: clientID, IP: by.IP,
-			Action: "license_request." + status, Target: fmt.Sprintf("license request %d", id), Details: reason}); err != nil {
-			return err
-		}
-		return enqueueEmails(ctx, tx, emails)
+		return decideRequest(ctx, tx, id, clientID, status, reason, licenseID, by, emails)
 	})
+}
+
+// Fulfilment is the request a new or changed license fulfils: the request is accepted in the
+// same transaction as the license is written, or neither is.
+type Fulfilment struct {
+	RequestID int64
+	// Emails are those telling the client, once the license has its id.
+	Emails func(licenseID int64) ([]Email, error)
+}
+
+// fulfil accepts a request with the license l; ErrConflict unless the request is open and is
+// from l's client.
+func fulfil(ctx context.Context, tx *Tx, f Fulfilment, l License, by Actor) error {
+	var emails []Email
+	if f.Emails != nil {
+		var err error
+		if emails, err = f.Emails(l.ID); err != nil {
+			return err
+		}
+	}
+	return decideRequest(ctx, tx, f.RequestID, l.OrgID, "accepted", "", l.ID, by, emails)
+}
+
+// decideRequest closes the open request id of clientID; ErrConflict when there is none.
+func decideRequest(ctx context.Context, tx *Tx, id, clientID int64, status, reason string, licenseID int64, by Actor, emails []Email) error {
+	res, err := tx.ExecContext(ctx, `UPDATE license_requests SET status = ?, decline_reason = ?, result_license_id = ?, decided_at = ?
+		WHERE id = ? AND client_id = ? AND status = 'open'`, status, reason, nullID(licenseID), tx.now.Unix(), id, clientID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrConflict
+	}
+	if err := insertAudit(ctx, tx, AuditEntry{ActorUserID: by.UserID, ActorEmail: by.Email, OrgID: clientID, IP: by.IP,
+		Action: "license_request." + status, Target: fmt.Sprintf("license request %d", id), Details: reason}); err != nil {
+		return err
+	}
+	return enqueueEmails(ctx, tx, emails)
 }
 
 // OrgEmails lists the addresses of an organization's active members, owners only if role is "owner".

@@ -57,7 +57,7 @@ func (db *DB) CheckFeature(ctx context.Context, licenseID, featureID, deviceID i
 			return nil
 		}
 		if !taken.Valid {
-			taken.Int64 = now
+			taken = sql.NullInt64{Int64: now, Valid: true}
 			a.Used++
 		}
 		a.Granted, a.TakenAt, a.ExpiresAt = true, fromUnix(taken), tx.now.Add(timeout)

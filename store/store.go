@@ -119,6 +119,9 @@ type Tx struct {
 	now time.Time
 }
 
+// today is the transaction's UTC day, as YYYY-MM-DD.
+func (tx *Tx) today() string { return tx.now.Format(time.DateOnly) }
+
 // update runs fn in a write transaction, committed when fn returns nil.
 func (db *DB) update(ctx context.Context, fn func(*Tx) error) error {
 	return db.inTx(ctx, db.write, fn)

@@ -2,6 +2,7 @@ package billing
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"math"
 	"math/big"
@@ -30,6 +31,28 @@ func (m Money) String() string { return formatUnits(m.Minor, m.Currency.Digits()
 
 // MarshalText writes the amount as String does, so JSON carries money as the API's decimal strings.
 func (m Money) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// add sums two amounts of one currency, failing rather than wrapping around.
+func (m Money) add(n Money) (Money, error) {
+	sum, ok := addInt64(m.Minor, n.Minor)
+	if !ok {
+		return Money{}, ErrTooLarge
+	}
+	return Money{sum, m.Currency}, nil
+}
+
+// ErrTooLarge refuses an amount beyond the range of Money (92 quadrillion euros), which invoices
+// store: better an error than a wrapped-around bill. Estimates work in Amount and never meet it.
+var ErrTooLarge = errors.New("amount too large for an invoice")
+
+// moneyOf rounds num/den minor units half away from zero into Money, or fails with ErrTooLarge.
+func moneyOf(num, den *big.Int, c Currency) (Money, error) {
+	m, ok := amount(num, den, c).Money()
+	if !ok {
+		return Money{}, ErrTooLarge
+	}
+	return m, nil
+}
 
 // Amount is a sum of money the cost engine worked out, in minor units, exact and of any size:
 // bounded prices times usage that is absurd but accepted can pass the int64 range of Money, and

@@ -22,6 +22,13 @@ import (
 // Message is one accepted message: its first recipient, Message-ID, decoded subject and parts.
 type Message struct {
 	To, MessageID, Subject, Text, HTML string
+	Attachments                        []File
+}
+
+// File is an attached file, its bytes decoded as sent.
+type File struct {
+	Name, ContentType string
+	Data              []byte
 }
 
 // Server is a running SMTP server on 127.0.0.1.
@@ -181,13 +188,14 @@ func parse(r io.Reader) (Message, error) {
 	}
 	subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
 	m := Message{MessageID: msg.Header.Get("Message-Id"), Subject: subject}
-	m.read(msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body)
+	m.read(msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), "", msg.Body)
 	return m, nil
 }
 
-// read takes the text and HTML of one part, the first of each kind.
-func (m *Message) read(contentType, encoding string, body io.Reader) {
+// read takes the text and HTML of one part, the first of each kind, and the attached files.
+func (m *Message) read(contentType, encoding, disposition string, body io.Reader) {
 	mediaType, params, _ := mime.ParseMediaType(contentType)
+	disp, dparams, _ := mime.ParseMediaType(disposition)
 	switch {
 	case strings.HasPrefix(mediaType, "multipart/"):
 		mr := multipart.NewReader(body, params["boundary"])
@@ -196,8 +204,10 @@ func (m *Message) read(contentType, encoding string, body io.Reader) {
 			if err != nil {
 				return
 			}
-			m.read(p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p)
+			m.read(p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p.Header.Get("Content-Disposition"), p)
 		}
+	case disp == "attachment":
+		m.Attachments = append(m.Attachments, File{Name: dparams["filename"], ContentType: mediaType, Data: decodeBytes(encoding, body)})
 	case mediaType == "text/html" && m.HTML == "":
 		m.HTML = decode(encoding, body)
 	case (mediaType == "text/plain" || mediaType == "") && m.Text == "":
@@ -205,7 +215,13 @@ func (m *Message) read(contentType, encoding string, body io.Reader) {
 	}
 }
 
+// decode reads a text part with plain line ends.
 func decode(encoding string, r io.Reader) string {
+	return string(bytes.ReplaceAll(decodeBytes(encoding, r), []byte("\r\n"), []byte("\n")))
+}
+
+// decodeBytes undoes a part's transfer encoding.
+func decodeBytes(encoding string, r io.Reader) []byte {
 	switch strings.ToLower(encoding) {
 	case "quoted-printable":
 		r = quotedprintable.NewReader(r)
@@ -213,5 +229,5 @@ func decode(encoding string, r io.Reader) string {
 		r = base64.NewDecoder(base64.StdEncoding, r)
 	}
 	b, _ := io.ReadAll(r)
-	return string(bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n")))
+	return b
 }
