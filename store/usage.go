@@ -564,12 +564,11 @@ func (db *DB) UsageBuckets(ctx context.Context, licenseID int64, from, to time.T
 		if err != nil {
 			return err
 		}
-		names, err := idNames(ctx, tx, `SELECT DISTINCT n.id, n.name FROM setups s JOIN usage_daily_metrics d ON d.setup_id = s.id
-			JOIN usage_names n ON n.id IN (d.service_id, d.metric_id) WHERE s.license_id = ? AND d.day >= ? AND d.day < ?`,
-			licenseID, from.Unix()-from.Unix()%secondsPerDay, to.Unix())
+		names, err := newNameReader(ctx, tx)
 		if err != nil {
 			return err
 		}
+		defer names.close()
 		rows, err := tx.QueryContext(ctx, query, licenseID, from.Unix(), to.Unix())
 		if err != nil {
 			return err
@@ -585,7 +584,13 @@ func (db *DB) UsageBuckets(ctx context.Context, licenseID int64, from, to time.T
 			if err := rows.Scan(dest...); err != nil {
 				return err
 			}
-			b.Setup, b.Service, b.Metric = setups[setup], names[service], names[metric]
+			b.Setup = setups[setup]
+			if b.Service, err = names.name(service); err != nil {
+				return err
+			}
+			if b.Metric, err = names.name(metric); err != nil {
+				return err
+			}
 			b.Start = time.Unix(start, 0).UTC()
 			b.Sum = splitSum(a, lo, hi)
 			if err := fn(b); err != nil {
@@ -601,6 +606,30 @@ func (db *DB) UsageBuckets(ctx context.Context, licenseID int64, from, to time.T
 func splitSum(a, lo, hi int64) Sum {
 	return Sum{Hi: hi + a/1_000_000_000, Lo: a % 1_000_000_000 * 1_000_000_000}.Add(SumOf(lo))
 }
+
+// nameReader reads service and metric names by id, each once.
+type nameReader struct {
+	ctx   context.Context
+	stmt  *sql.Stmt
+	names map[int64]string
+}
+
+func newNameReader(ctx context.Context, tx *Tx) (*nameReader, error) {
+	stmt, err := tx.PrepareContext(ctx, `SELECT name FROM usage_names WHERE id = ?`)
+	return &nameReader{ctx: ctx, stmt: stmt, names: map[int64]string{}}, err
+}
+
+func (r *nameReader) name(id int64) (string, error) {
+	if name, ok := r.names[id]; ok {
+		return name, nil
+	}
+	var name string
+	err := r.stmt.QueryRowContext(r.ctx, id).Scan(&name)
+	r.names[id] = name
+	return name, err
+}
+
+func (r *nameReader) close() { r.stmt.Close() }
 
 // idNames reads (id, name) rows into a map.
 func idNames(ctx context.Context, tx *Tx, query string, args ...any) (map[int64]string, error) {

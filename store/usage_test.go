@@ -12,7 +12,7 @@ import (
 )
 
 // testLicense makes a database with one license to report usage for.
-func testLicense(t *testing.T) (*DB, int64) {
+func testLicense(t testing.TB) (*DB, int64) {
 	t.Helper()
 	ctx := context.Background()
 	db, err := Open(ctx, filepath.Join(t.TempDir(), "k.db"))
