@@ -178,7 +178,8 @@ func openAPISpec() obj {
 						"properties":           obj{"cores": obj{"type": "number", "minimum": 0, "maximum": ingest.MaxCores}},
 						"additionalProperties": obj{"type": "number", "minimum": -ingest.MaxMetric, "maximum": ingest.MaxMetric}}}))}),
 				"200", props(nil, obj{"accepted": tInt, "duplicates": tInt}), "400", "401", "403", "413", "429")},
-			"/api/v1/licenses/{id}/usage": obj{"get": withParams(op("Usage per setup, service and metric over a period (mean, min, max, samples), with each setup's billable cores.",
+			"/api/v1/licenses/{id}/usage": obj{"get": withParams(op("Usage per setup, service and metric over a period (mean, min, max, samples), with each setup's billable cores. "+
+				"A period spans at most 31 days by hour, 400 by day, 1,830 by month (longer: 400, field to).",
 				"bearer", nil, "200", props(nil, obj{"license_id": tInt, "from": tDate, "to": tDate, "resolution": tString,
 					"cores": arrayOf(props(nil, obj{"time": tString, "setup": tString, "mean_cores": tNumber, "peak_cores": tNumber})),
 					"series": arrayOf(props(nil, obj{"setup": tString, "service": tString, "metric": tString,

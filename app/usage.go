@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -126,62 +128,55 @@ func usageBody(c *fiber.Ctx) ([]byte, error) {
 	}
 }
 
-// usageQuery is the period and resolution asked for, with defaults: this month so far, by day.
+// usageQuery is the period and resolution asked for.
 type usageQuery struct {
 	From, To   billing.Date // inclusive
 	Resolution string
 }
 
-// maxUsageDays bounds a query, so that no request reads years of hourly rows by mistake.
-var maxUsageDays = map[string]int{resolutionHour: 93, resolutionDay: 400, resolutionMonth: 5 * 366}
+// maxUsageDays bounds a period by resolution, so that an answer stays within a few hundred
+// buckets a series and no request reads years of hourly rows by mistake (DESIGN §6: 31 days by hour).
+var maxUsageDays = map[string]int{resolutionHour: 31, resolutionDay: 400, resolutionMonth: 5 * 366}
 
+// parseUsageQuery reads ?from=&to=&resolution= of the usage API: this month so far, by day, unless told.
 func (s *Server) parseUsageQuery(c *fiber.Ctx) (usageQuery, error) {
 	today := billing.DateOf(s.clock.Now())
 	q := usageQuery{From: billing.MonthOf(today).First(), To: today, Resolution: c.Query("resolution", resolutionDay)}
 	if _, ok := maxUsageDays[q.Resolution]; !ok {
 		return q, badInput("resolution", "Choose hour, day or month.")
 	}
-	for field, d := range map[string]*billing.Date{"from": &q.From, "to": &q.To} {
+	if err := q.readPeriod(c); err != nil {
+		return q, err
+	}
+	return q, q.checkLength()
+}
+
+// readPeriod reads from and to, where given, over the defaults.
+func (q *usageQuery) readPeriod(c *fiber.Ctx) error {
+	for _, field := range []string{"from", "to"} {
+		d := map[string]*billing.Date{"from": &q.From, "to": &q.To}[field]
 		if v := c.Query(field); v != "" {
 			date, err := billing.ParseDate(v)
 			if err != nil {
-				return q, badInput(field, "Write the date as YYYY-MM-DD, such as 2026-10-01.")
+				return badInput(field, "Write the date as YYYY-MM-DD, such as 2026-10-01.")
 			}
 			*d = date
 		}
 	}
 	if q.To.Before(q.From) {
-		return q, badInput("to", "The end date comes before the start date.")
+		return badInput("to", "The end date comes before the start date.")
 	}
-	if days := q.From.DaysUntil(q.To) + 1; days > maxUsageDays[q.Resolution] {
-		return q, badInput("from", "At most %d days at the resolution %s: choose a shorter period or a coarser resolution.",
-			maxUsageDays[q.Resolution], q.Resolution)
-	}
-	return q, nil
+	return nil
 }
 
-// usageReport is what the usage API and page show for a period.
-type usageReport struct {
-	LicenseID  int64         `json:"license_id"`
-	From       string        `json:"from"`
-	To         string        `json:"to"`
-	Resolution string        `json:"resolution"`
-	Cores      []coresPoint  `json:"cores"`
-	Series     []usageSeries `json:"series"`
-}
-
-func (s *Server) usageReport(c *fiber.Ctx, l store.License, q usageQuery) (usageReport, error) {
-	ctx := c.UserContext()
-	product, err := s.db.FindProduct(ctx, l.ProductID)
-	if err != nil {
-		return usageReport{}, err
+// checkLength refuses a period too long for its resolution, naming the end date that reaches too far.
+func (q usageQuery) checkLength() error {
+	limit := maxUsageDays[q.Resolution]
+	if q.From.DaysUntil(q.To)+1 > limit {
+		return badInput("to", "By %s, a period spans at most %d days: end it by %s, or choose a coarser resolution.",
+			q.Resolution, limit, q.From.AddDays(limit-1))
 	}
-	hours, err := s.db.UsageHours(ctx, l.ID, q.From.Time(), q.To.AddDays(1).Time())
-	if err != nil {
-		return usageReport{}, err
-	}
-	return usageReport{LicenseID: l.ID, From: q.From.String(), To: q.To.String(), Resolution: q.Resolution,
-		Cores: coresOf(hours, product.ExcludedServices, q.Resolution), Series: usageSeriesOf(hours, q.Resolution)}, nil
+	return nil
 }
 
 // apiLicenseUsage lists a license's usage per setup, service and metric over a period.
@@ -191,12 +186,27 @@ func (s *Server) apiLicenseUsage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.usageReport(c, guardedLicense(c), q)
+	r, err := s.usageReport(c.UserContext(), guardedLicense(c), q)
 	if err != nil {
 		return err
 	}
-	return c.JSON(r)
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		if err := r.writeJSON(w); err != nil {
+			s.log.Info("usage answer cut short", "license_id", r.LicenseID, "error", err)
+		}
+		if r.points() >= bigUsageAnswer {
+			// What the answer used is garbage now; an idle server would hold it until its next
+			// collection, minutes away. Give it back to the system at once.
+			debug.FreeOSMemory()
+		}
+	})
+	return nil
 }
+
+// bigUsageAnswer is how many points make a usage answer big: a month by hour of 10 setups ×
+// 10 services × 2 metrics is 148,800 of them, about 14 MB of JSON.
+const bigUsageAnswer = 50_000
 
 // contractOf is a license as the cost engine sees it: its days and the versions of its terms.
 func (s *Server) contractOf(ctx context.Context, l store.License) (billing.Contract, error) {

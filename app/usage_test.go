@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"math/rand/v2"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -382,7 +384,9 @@ func TestUsageQueryValidation(t *testing.T) {
 		{"resolution=week", "resolution"},
 		{"from=2026-13-01", "from"},
 		{"from=2026-10-10&to=2026-10-01", "to"},
-		{"from=2025-01-01&to=2026-10-01&resolution=hour", "from"},
+		{"from=2025-01-01&to=2026-10-01&resolution=hour", "to"},
+		{"from=2026-10-01&to=2026-11-01&resolution=hour", "to"}, // 32 days
+		{"from=2025-10-01&to=2026-11-05", "to"},                 // 401 days: 400 by day at most
 	} {
 		var out struct{ Error Error }
 		f.api(t, http.MethodGet, fmt.Sprintf("/api/v1/licenses/%d/usage?%s", f.licenseID, tc.query), nil, http.StatusBadRequest, &out)
@@ -400,6 +404,86 @@ func TestUsageQueryValidation(t *testing.T) {
 	}
 }
 
+// TestUsageResolutionsAgree reads a month of two setups' usage by hour (31 days, the most by hour),
+// by day and by month: the days and the month, read from the daily roll-ups, hold exactly what the
+// hours add up to, and each setup's billable cores are the mean and the peak of its hours.
+func TestUsageResolutionsAgree(t *testing.T) {
+	f := newUsageFixture(t)
+	for setup, samples := range map[string][]testSample{"a": steadyMonth(time.October, 4.2, 6.6), "b": steadyMonth(time.October, 2.4, 2.4)[5:]} {
+		if status, out := f.report(t, f.key, reportBody(setup, samples), false); status != http.StatusOK {
+			t.Fatalf("report: %d %v", status, out)
+		}
+	}
+	read := func(resolution string) usageReport {
+		var r usageReport
+		f.api(t, http.MethodGet, fmt.Sprintf("/api/v1/licenses/%d/usage?from=2026-10-01&to=2026-10-31&resolution=%s", f.licenseID, resolution), nil, http.StatusOK, &r)
+		return r
+	}
+	hours, days, months := read("hour"), read("day"), read("month")
+	if len(hours.Series) != 10 || len(days.Series) != 10 || len(months.Series) != 10 { // 2 setups × (api, db: 2 metrics; ElasticSearch: 1)
+		t.Fatalf("%d, %d and %d series by hour, day and month, want 10", len(hours.Series), len(days.Series), len(months.Series))
+	}
+	type acc struct {
+		count      int64
+		sum        float64
+		lo, hi     float64
+		coresHours int
+		coresSum   float64
+		coresPeak  float64
+	}
+	fold := func(label func(string) string) map[string]*acc {
+		out := map[string]*acc{}
+		get := func(k string) *acc {
+			if out[k] == nil {
+				out[k] = &acc{lo: 1e300, hi: -1e300}
+			}
+			return out[k]
+		}
+		for _, s := range hours.Series {
+			for _, p := range s.Points {
+				a := get(s.Setup + "/" + s.Service + "/" + s.Metric + "/" + label(p.Time))
+				a.count += p.Count
+				a.sum += p.Mean * float64(p.Count)
+				a.lo, a.hi = min(a.lo, p.Min), max(a.hi, p.Max)
+			}
+		}
+		for _, p := range hours.Cores {
+			a := get(p.Setup + "/" + label(p.Time))
+			a.coresHours++
+			a.coresSum += p.Mean
+			a.coresPeak = max(a.coresPeak, p.Peak)
+		}
+		return out
+	}
+	near := func(a, b float64) bool { return math.Abs(a-b) < 1e-6 }
+	for _, tc := range []struct {
+		r     usageReport
+		label func(string) string
+	}{{days, func(t string) string { return t[:10] }}, {months, func(t string) string { return t[:7] }}} {
+		want := fold(tc.label)
+		for _, s := range tc.r.Series {
+			for _, p := range s.Points {
+				w := want[s.Setup+"/"+s.Service+"/"+s.Metric+"/"+p.Time]
+				if w == nil || w.count != p.Count || !near(w.sum/float64(w.count), p.Mean) || w.lo != p.Min || w.hi != p.Max {
+					t.Errorf("%s %s %s %s: %+v, the hours say %+v", s.Setup, s.Service, s.Metric, p.Time, p, w)
+				}
+			}
+		}
+		for _, p := range tc.r.Cores {
+			w := want[p.Setup+"/"+p.Time]
+			if w == nil || !near(w.coresSum/float64(w.coresHours), p.Mean) || !near(w.coresPeak, p.Peak) {
+				t.Errorf("cores of %s %s: %+v, the hours say %+v", p.Setup, p.Time, p, w)
+			}
+		}
+		if len(tc.r.Cores) == 0 {
+			t.Errorf("no cores by %s", tc.r.Resolution)
+		}
+	}
+	if p := days.Cores[2*9]; p.Time != "2026-10-10" || p.Setup != "a" || !near(p.Peak, 6.6) {
+		t.Errorf("setup a on 10 October: %+v, want its 6.6-core rush as the peak", p)
+	}
+}
+
 // TestUsagePageCSVAndEmptyState looks at the usage page as the client's owner would: a friendly
 // empty state before any report, then the CSV export of what the page shows.
 func TestUsagePageCSVAndEmptyState(t *testing.T) {
@@ -410,7 +494,7 @@ func TestUsagePageCSVAndEmptyState(t *testing.T) {
 	if resp := b.get(page); resp.StatusCode != http.StatusOK {
 		t.Fatalf("usage page: %d", resp.StatusCode)
 	}
-	b.assertContains("No usage was reported for this license from 2026-10-01 to 2026-10-31", "POST /api/v1/usage")
+	b.assertContains("No usage was reported for this license from 1 Oct 2026 to 31 Oct 2026", "every 20 seconds with the license key")
 
 	samples := []testSample{
 		{"2026-10-01T00:00:20Z", "api", map[string]float64{"cores": 1.5, "memory_mb": 512}},
@@ -421,7 +505,7 @@ func TestUsagePageCSVAndEmptyState(t *testing.T) {
 		t.Fatalf("report: %d %v", status, out)
 	}
 	b.get(page)
-	b.assertContains("Billable cores per setup", "memory_mb", "Export CSV")
+	b.assertContains("Billable cores per setup", "<h2>Memory (MB)</h2>", "Export CSV")
 	resp := b.get(fmt.Sprintf("/licenses/%d/usage.csv?from=2026-10-01&to=2026-10-31&resolution=day", f.licenseID))
 	if got := resp.Header.Get("Content-Type"); !strings.HasPrefix(got, "text/csv") {
 		t.Errorf("Content-Type %q, want text/csv", got)
@@ -436,5 +520,28 @@ func TestUsagePageCSVAndEmptyState(t *testing.T) {
 		if !strings.Contains(b.body, row+"\n") {
 			t.Errorf("CSV lacks the row %q:\n%s", row, b.body)
 		}
+	}
+}
+
+// TestUsageJSONAsEncodingJSON: the usage answer, written point by point, reads back as
+// encoding/json writes it, for numbers of every size and names JSON must escape.
+func TestUsageJSONAsEncodingJSON(t *testing.T) {
+	r := usageReport{LicenseID: 7, From: "2026-10-01", To: "2026-10-31", Resolution: "hour",
+		Cores: []coresPoint{{"2026-10-01T00:00:00Z", "prod \"paris\"", 1.25, 3}, {"2026-10-01T01:00:00Z", "é\n<b>", 0, 1e-7}},
+		Series: []usageSeries{{Setup: "a", Service: "api", Metric: "memory_mb", Points: []usagePoint{
+			{"2026-10-01T00:00:00Z", 1e21, -1e22, 123456789.123456, 3}, {"2026-10-01T01:00:00Z", -0.000001, 5e-324, 1.7976931348623157e308, 0}}},
+			{Setup: "b", Service: "db", Metric: "cores", Points: []usagePoint{}}}}
+	var streamed bytes.Buffer
+	if err := r.writeJSON(&streamed); err != nil {
+		t.Fatal(err)
+	}
+	marshalled, _ := json.Marshal(r)
+	var got, want any
+	if err := json.Unmarshal(streamed.Bytes(), &got); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, streamed.Bytes())
+	}
+	json.Unmarshal(marshalled, &want)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("streamed\n%s\nwant\n%s", streamed.Bytes(), marshalled)
 	}
 }

@@ -88,10 +88,11 @@ type CoreRollup struct {
 	Count   int64
 }
 
-// DailyCoresFunc turns a setup's core roll-ups of one day into its peak (millionths) and billed
-// cores. The app passes the cost engine's rule, with the product's excluded services, so that
-// the store keeps billing's numbers up to date without knowing billing.
-type DailyCoresFunc func(rollups []CoreRollup) (peakMicro, billed int64)
+// DailyCoresFunc turns a setup's core roll-ups of one day into its cores of the day: peak and
+// billed cores, and the hours with billable cores with their sum. The app passes the cost
+// engine's rule, with the product's excluded services, so that the store keeps billing's numbers
+// up to date without knowing billing.
+type DailyCoresFunc func(rollups []CoreRollup) DayCores
 
 // IngestUsage stores a report in one transaction: new raw samples, their hourly roll-ups and
 // the daily billed cores of the days they touch. A sample already stored for the same setup,
@@ -100,7 +101,7 @@ func (db *DB) IngestUsage(ctx context.Context, r UsageReport, daily DailyCoresFu
 	err = db.update(ctx, func(tx *Tx) error {
 		accepted, duplicates = 0, 0
 		in := ingestion{ctx: ctx, tx: tx, names: map[string]int64{}, raw: map[string]*sql.Stmt{},
-			closed: map[closedKey]bool{}, deltas: map[rollupKey]*rollupDelta{}}
+			closed: map[closedKey]bool{}, deltas: rollupDeltas{}}
 		defer in.closeStatements()
 		var err error
 		if in.setupID, err = ensureSetup(ctx, tx, r.LicenseID, r.Setup); err != nil {
@@ -150,14 +151,65 @@ type ingestion struct {
 	names   map[string]int64
 	raw     map[string]*sql.Stmt // day → insert into its raw table
 	closed  map[closedKey]bool   // hour and service → closed
-	deltas  map[rollupKey]*rollupDelta
+	deltas  rollupDeltas         // by hour
 }
 
-type rollupKey struct{ hour, service, metric int64 }
+// rollupKey is a roll-up's row: the start of its hour or day (Unix seconds), its service and metric.
+type rollupKey struct{ start, service, metric int64 }
 
 type rollupDelta struct {
 	count, min, max int64
 	sum             Sum
+}
+
+// rollupDeltas are what a transaction adds to roll-ups, before it writes them.
+type rollupDeltas map[rollupKey]*rollupDelta
+
+// add adds count values summing to sum, between lo and hi, to a roll-up.
+func (ds rollupDeltas) add(k rollupKey, count int64, sum Sum, lo, hi int64) {
+	d := ds[k]
+	if d == nil {
+		d = &rollupDelta{min: lo, max: hi}
+		ds[k] = d
+	}
+	d.count += count
+	d.sum = d.sum.Add(sum)
+	d.min, d.max = min(d.min, lo), max(d.max, hi)
+}
+
+// days folds hourly deltas into daily ones.
+func (ds rollupDeltas) days() rollupDeltas {
+	days := rollupDeltas{}
+	for k, d := range ds {
+		days.add(rollupKey{k.start - k.start%secondsPerDay, k.service, k.metric}, d.count, d.sum, d.min, d.max)
+	}
+	return days
+}
+
+const secondsPerDay = 24 * 60 * 60
+
+// flush adds the deltas to the roll-ups of a table, usage_hourly (by hour) or usage_daily_metrics
+// (by day). Both low parts lie within ±10¹⁸, so their sum fits an int64; the carry goes to sum_hi.
+func (ds rollupDeltas) flush(ctx context.Context, tx *Tx, setupID int64, table, start string) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO `+table+` (setup_id, `+start+`, service_id, metric_id, count, sum, sum_hi, min, max)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO UPDATE SET count = count + excluded.count,
+			sum = (sum + excluded.sum) % 1000000000000000000,
+			sum_hi = sum_hi + excluded.sum_hi + (sum + excluded.sum) / 1000000000000000000,
+			min = min(min, excluded.min), max = max(max, excluded.max)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for k, d := range ds {
+		if _, err := stmt.ExecContext(ctx, setupID, k.start, k.service, k.metric, d.count, d.sum.Lo, d.sum.Hi, d.min, d.max); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // add stores one sample and adds it to the roll-ups; false means it was a duplicate.
@@ -194,15 +246,7 @@ func (in *ingestion) add(s UsageSample, closedBefore time.Time) (bool, error) {
 		return false, err
 	}
 	for i, m := range s.Metrics {
-		k := rollupKey{hour, service, metrics[i]}
-		d := in.deltas[k]
-		if d == nil {
-			d = &rollupDelta{min: m.Micro, max: m.Micro}
-			in.deltas[k] = d
-		}
-		d.count++
-		d.sum = d.sum.Add(SumOf(m.Micro))
-		d.min, d.max = min(d.min, m.Micro), max(d.max, m.Micro)
+		in.deltas.add(rollupKey{hour, service, metrics[i]}, 1, SumOf(m.Micro), m.Micro, m.Micro)
 	}
 	return true, nil
 }
@@ -269,30 +313,22 @@ func (in *ingestion) closeStatements() {
 	}
 }
 
-// flushRollups adds the deltas to the hourly roll-ups and returns the days whose cores changed.
+// flushRollups adds the deltas to the hourly and daily roll-ups and returns the days whose cores changed.
 func (in *ingestion) flushRollups() ([]string, error) {
-	// Both low parts lie within ±10¹⁸, so their sum fits an int64; the carry goes to sum_hi.
-	stmt, err := in.tx.PrepareContext(in.ctx, `INSERT INTO usage_hourly (setup_id, hour, service_id, metric_id, count, sum, sum_hi, min, max)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT DO UPDATE SET count = count + excluded.count,
-			sum = (sum + excluded.sum) % 1000000000000000000,
-			sum_hi = sum_hi + excluded.sum_hi + (sum + excluded.sum) / 1000000000000000000,
-			min = min(min, excluded.min), max = max(max, excluded.max)`)
-	if err != nil {
+	if err := in.deltas.flush(in.ctx, in.tx, in.setupID, "usage_hourly", "hour"); err != nil {
 		return nil, err
 	}
-	defer stmt.Close()
+	if err := in.deltas.days().flush(in.ctx, in.tx, in.setupID, "usage_daily_metrics", "day"); err != nil {
+		return nil, err
+	}
 	cores, err := in.nameID(CoresMetric)
 	if err != nil {
 		return nil, err
 	}
 	touched := map[string]bool{}
-	for k, d := range in.deltas {
-		if _, err := stmt.ExecContext(in.ctx, in.setupID, k.hour, k.service, k.metric, d.count, d.sum.Lo, d.sum.Hi, d.min, d.max); err != nil {
-			return nil, err
-		}
+	for k := range in.deltas {
 		if k.metric == cores {
-			touched[time.Unix(k.hour, 0).UTC().Format(time.DateOnly)] = true
+			touched[time.Unix(k.start, 0).UTC().Format(time.DateOnly)] = true
 		}
 	}
 	days := make([]string, 0, len(touched))
@@ -333,9 +369,10 @@ func updateDaily(ctx context.Context, tx *Tx, setupID int64, day string, daily D
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	peak, billed := daily(rollups)
-	_, err = tx.ExecContext(ctx, `INSERT INTO usage_daily (setup_id, day, peak_micro, billed) VALUES (?, ?, ?, ?)
-		ON CONFLICT DO UPDATE SET peak_micro = excluded.peak_micro, billed = excluded.billed`, setupID, day, peak, billed)
+	d := daily(rollups)
+	_, err = tx.ExecContext(ctx, `INSERT INTO usage_daily (setup_id, day, peak_micro, billed, hours, cores_sum) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO UPDATE SET peak_micro = excluded.peak_micro, billed = excluded.billed, hours = excluded.hours,
+			cores_sum = excluded.cores_sum`, setupID, day, d.PeakMicro, d.Billed, d.Hours, d.CoresSum)
 	return err
 }
 
@@ -364,6 +401,7 @@ func (db *DB) ImportHourlyUsage(ctx context.Context, licenseID int64, setup stri
 			return n, err
 		}
 		days := map[string]bool{}
+		added := rollupDeltas{} // by day: the hours that were new
 		var first time.Time
 		for _, h := range hours {
 			service, err := id(h.Service)
@@ -376,8 +414,14 @@ func (db *DB) ImportHourlyUsage(ctx context.Context, licenseID int64, setup stri
 			}
 			hour := h.Hour.UTC().Truncate(time.Hour)
 			sum := h.Sum.Add(Sum{})
-			if _, err := stmt.ExecContext(ctx, setupID, hour.Unix(), service, metric, h.Count, sum.Lo, sum.Hi, h.Min, h.Max); err != nil {
+			res, err := stmt.ExecContext(ctx, setupID, hour.Unix(), service, metric, h.Count, sum.Lo, sum.Hi, h.Min, h.Max)
+			if err != nil {
 				return err
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n > 0 {
+				added.add(rollupKey{hour.Unix() - hour.Unix()%secondsPerDay, service, metric}, h.Count, sum, h.Min, h.Max)
 			}
 			if h.Metric == CoresMetric {
 				days[hour.Format(time.DateOnly)] = true
@@ -391,6 +435,9 @@ func (db *DB) ImportHourlyUsage(ctx context.Context, licenseID int64, setup stri
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE setups SET first_sample_at = min(coalesce(first_sample_at, ?), ?) WHERE id = ?`,
 			first.Unix(), first.Unix(), setupID); err != nil {
+			return err
+		}
+		if err := added.flush(ctx, tx, setupID, "usage_daily_metrics", "day"); err != nil {
 			return err
 		}
 		for day := range days {
@@ -422,13 +469,15 @@ type SetupDays struct {
 type DayCores struct {
 	PeakMicro int64
 	Billed    int64
+	Hours     int64 // the hours of the day with billable cores
+	CoresSum  int64 // the sum of those hours' cores, in millionths: with Hours, the day's mean
 }
 
 // UsageDays lists the license's setups with their daily cores from day from to day to, inclusive.
 func (db *DB) UsageDays(ctx context.Context, licenseID int64, from, to string) ([]SetupDays, error) {
 	var setups []SetupDays
 	err := db.view(ctx, func(tx *Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT s.id, s.name, s.first_sample_at, d.day, d.peak_micro, d.billed
+		rows, err := tx.QueryContext(ctx, `SELECT s.id, s.name, s.first_sample_at, d.day, d.peak_micro, d.billed, d.hours, d.cores_sum
 			FROM setups s LEFT JOIN usage_daily d ON d.setup_id = s.id AND d.day BETWEEN ? AND ?
 			WHERE s.license_id = ? AND s.first_sample_at IS NOT NULL ORDER BY s.id, d.day`, from, to, licenseID)
 		if err != nil {
@@ -440,15 +489,15 @@ func (db *DB) UsageDays(ctx context.Context, licenseID int64, from, to string) (
 			var name string
 			var first sql.NullInt64
 			var day sql.NullString
-			var peak, billed sql.NullInt64
-			if err := rows.Scan(&id, &name, &first, &day, &peak, &billed); err != nil {
+			var peak, billed, hours, sum sql.NullInt64
+			if err := rows.Scan(&id, &name, &first, &day, &peak, &billed, &hours, &sum); err != nil {
 				return err
 			}
 			if len(setups) == 0 || setups[len(setups)-1].ID != id {
 				setups = append(setups, SetupDays{ID: id, Name: name, FirstSample: fromUnix(first), Days: map[string]DayCores{}})
 			}
 			if day.Valid {
-				setups[len(setups)-1].Days[day.String] = DayCores{PeakMicro: peak.Int64, Billed: billed.Int64}
+				setups[len(setups)-1].Days[day.String] = DayCores{PeakMicro: peak.Int64, Billed: billed.Int64, Hours: hours.Int64, CoresSum: sum.Int64}
 			}
 		}
 		return rows.Err()
@@ -456,46 +505,149 @@ func (db *DB) UsageDays(ctx context.Context, licenseID int64, from, to string) (
 	return setups, err
 }
 
-// HourlyUsage is one roll-up row: a setup's metric of one service in one hour, in millionths.
+// HourlyUsage is one roll-up row to import: a setup's metric of one service in one hour, in millionths.
 type HourlyUsage struct {
-	SetupID   int64
-	SetupName string
-	Hour      time.Time
-	Service   string
-	Metric    string
-	Count     int64
-	Sum       Sum
-	Min       int64
-	Max       int64
+	Hour    time.Time
+	Service string
+	Metric  string
+	Count   int64
+	Sum     Sum
+	Min     int64
+	Max     int64
 }
 
-// UsageHours lists the license's hourly roll-ups from from (inclusive) to to (exclusive),
-// ordered by hour; pages and the API sum them into what they show.
-func (db *DB) UsageHours(ctx context.Context, licenseID int64, from, to time.Time) ([]HourlyUsage, error) {
-	var hours []HourlyUsage
-	err := db.view(ctx, func(tx *Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT s.id, s.name, h.hour, sv.name, m.name, h.count, h.sum, h.sum_hi, h.min, h.max
-			FROM setups s JOIN usage_hourly h ON h.setup_id = s.id
-			JOIN usage_names sv ON sv.id = h.service_id JOIN usage_names m ON m.id = h.metric_id
-			WHERE s.license_id = ? AND h.hour >= ? AND h.hour < ? ORDER BY h.hour, s.id, sv.name, m.name`,
-			licenseID, from.Unix(), to.Unix())
+// Bucket is the span UsageBuckets sums roll-ups over.
+type Bucket int
+
+// The buckets of the usage page and API: hours are read from the hourly roll-ups, days and
+// months from the daily ones, so a long period reads a row a day, not 24.
+const (
+	ByHour Bucket = iota
+	ByDay
+	ByMonth
+)
+
+// UsageBucket is a setup's metric of one service over an hour, a day or a month (UTC), in millionths.
+type UsageBucket struct {
+	Setup   string
+	Start   time.Time
+	Service string
+	Metric  string
+	Count   int64
+	Sum     Sum
+	Min     int64
+	Max     int64
+}
+
+// UsageBuckets calls fn with each of the license's roll-ups summed by hour, day or month, over
+// the buckets starting from from (inclusive) to to (exclusive), in no particular order. Names are
+// shared between calls, so fn may keep them without copying; it returns an error to stop.
+func (db *DB) UsageBuckets(ctx context.Context, licenseID int64, from, to time.Time, bucket Bucket, fn func(UsageBucket) error) error {
+	// Hours and days are single rows, with their sum as (lo, hi). A month adds up to 31 days,
+	// whose low parts of up to 10¹⁸ are split at 10⁹ so that adding them cannot overflow: its
+	// sum comes as (a, lo, hi), a·10⁹ + lo + hi·10¹⁸.
+	query := map[Bucket]string{
+		ByHour: `SELECT h.setup_id, h.hour, h.service_id, h.metric_id, h.count, h.sum, h.sum_hi, h.min, h.max
+			FROM setups s JOIN usage_hourly h ON h.setup_id = s.id WHERE s.license_id = ? AND h.hour >= ? AND h.hour < ?`,
+		ByDay: `SELECT d.setup_id, d.day, d.service_id, d.metric_id, d.count, d.sum, d.sum_hi, d.min, d.max
+			FROM setups s JOIN usage_daily_metrics d ON d.setup_id = s.id WHERE s.license_id = ? AND d.day >= ? AND d.day < ?`,
+		ByMonth: `SELECT d.setup_id, CAST(strftime('%s', d.day, 'unixepoch', 'start of month') AS INTEGER) AS month, d.service_id, d.metric_id,
+				sum(d.count), sum(d.sum / 1000000000), sum(d.sum % 1000000000), sum(d.sum_hi), min(d.min), max(d.max)
+			FROM setups s JOIN usage_daily_metrics d ON d.setup_id = s.id WHERE s.license_id = ? AND d.day >= ? AND d.day < ?
+			GROUP BY d.setup_id, month, d.service_id, d.metric_id`,
+	}[bucket]
+	if query == "" {
+		return fmt.Errorf("unknown usage bucket %d", bucket)
+	}
+	return db.view(ctx, func(tx *Tx) error {
+		setups, err := idNames(ctx, tx, `SELECT id, name FROM setups WHERE license_id = ?`, licenseID)
+		if err != nil {
+			return err
+		}
+		names, err := newNameReader(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer names.close()
+		rows, err := tx.QueryContext(ctx, query, licenseID, from.Unix(), to.Unix())
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
+		var setup, start, service, metric, a, lo, hi int64
+		var b UsageBucket
+		dest := []any{&setup, &start, &service, &metric, &b.Count, &lo, &hi, &b.Min, &b.Max}
+		if bucket == ByMonth {
+			dest = []any{&setup, &start, &service, &metric, &b.Count, &a, &lo, &hi, &b.Min, &b.Max}
+		}
 		for rows.Next() {
-			var u HourlyUsage
-			var hour int64
-			if err := rows.Scan(&u.SetupID, &u.SetupName, &hour, &u.Service, &u.Metric, &u.Count, &u.Sum.Lo, &u.Sum.Hi, &u.Min, &u.Max); err != nil {
+			if err := rows.Scan(dest...); err != nil {
 				return err
 			}
-			u.Hour = time.Unix(hour, 0).UTC()
-			u.Sum = u.Sum.Add(Sum{})
-			hours = append(hours, u)
+			b.Setup = setups[setup]
+			if b.Service, err = names.name(service); err != nil {
+				return err
+			}
+			if b.Metric, err = names.name(metric); err != nil {
+				return err
+			}
+			b.Start = time.Unix(start, 0).UTC()
+			b.Sum = splitSum(a, lo, hi)
+			if err := fn(b); err != nil {
+				return err
+			}
 		}
 		return rows.Err()
 	})
-	return hours, err
+}
+
+// splitSum is a·10⁹ + lo + hi·10¹⁸, as SQL sums a roll-up's low parts split at 10⁹ so that
+// adding many of them never overflows.
+func splitSum(a, lo, hi int64) Sum {
+	return Sum{Hi: hi + a/1_000_000_000, Lo: a % 1_000_000_000 * 1_000_000_000}.Add(SumOf(lo))
+}
+
+// nameReader reads service and metric names by id, each once.
+type nameReader struct {
+	ctx   context.Context
+	stmt  *sql.Stmt
+	names map[int64]string
+}
+
+func newNameReader(ctx context.Context, tx *Tx) (*nameReader, error) {
+	stmt, err := tx.PrepareContext(ctx, `SELECT name FROM usage_names WHERE id = ?`)
+	return &nameReader{ctx: ctx, stmt: stmt, names: map[int64]string{}}, err
+}
+
+func (r *nameReader) name(id int64) (string, error) {
+	if name, ok := r.names[id]; ok {
+		return name, nil
+	}
+	var name string
+	err := r.stmt.QueryRowContext(r.ctx, id).Scan(&name)
+	r.names[id] = name
+	return name, err
+}
+
+func (r *nameReader) close() { r.stmt.Close() }
+
+// idNames reads (id, name) rows into a map.
+func idNames(ctx context.Context, tx *Tx, query string, args ...any) (map[int64]string, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	names := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		names[id] = name
+	}
+	return names, rows.Err()
 }
 
 // PruneRawUsage drops the raw sample tables of the days before day before (YYYY-MM-DD), one

@@ -2,12 +2,10 @@ package store
 
 import (
 	"context"
-	"io/fs"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
-	"testing/fstest"
 	"time"
 )
 
@@ -71,10 +69,7 @@ func TestIngestUsageSumsBeyondInt64(t *testing.T) {
 			t.Fatalf("report: %d accepted, %v", acc, err)
 		}
 	}
-	hours, err := db.UsageHours(ctx, lic, hour, hour.Add(time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
+	hours := usageRows(t, db, lic, hour, hour.Add(time.Hour), ByHour)
 	want := map[string]Sum{"cores": {0, 3600 * maxCores}, "delta": {-3600, 0}, "memory_mb": {3600, 0}}
 	for _, h := range hours {
 		if h.Count != 3600 || h.Sum != want[h.Metric] {
@@ -95,19 +90,8 @@ func TestIngestUsageSumsBeyondInt64(t *testing.T) {
 func TestWideSumMigrationKeepsOldSums(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "k.db")
-	before := fstest.MapFS{}
-	entries, _ := fs.ReadDir(migrations, "migrations")
-	for _, e := range entries {
-		if e.Name() < "0006" {
-			data, _ := fs.ReadFile(migrations, "migrations/"+e.Name())
-			before["migrations/"+e.Name()] = &fstest.MapFile{Data: data}
-		}
-	}
-	old, err := open(ctx, path, before)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = old.write.Exec(`
+	old := openBefore(t, path, "0006")
+	_, err := old.write.Exec(`
 		INSERT INTO organizations (id, kind, name, created_at, updated_at) VALUES (1, 'vendor', 'V', 0, 0);
 		INSERT INTO organizations (id, kind, parent_id, name, created_at, updated_at) VALUES (2, 'client', 1, 'C', 0, 0);
 		INSERT INTO products (id, code, name, created_at, updated_at) VALUES (1, 'p', 'P', 0, 0);
@@ -129,9 +113,9 @@ func TestWideSumMigrationKeepsOldSums(t *testing.T) {
 	}
 	defer db.Close()
 	from := time.Unix(1790000000, 0)
-	hours, err := db.UsageHours(ctx, 1, from, from.Add(time.Hour))
-	if err != nil || len(hours) != 2 {
-		t.Fatalf("old roll-ups: %+v, %v", hours, err)
+	hours := usageRows(t, db, 1, from, from.Add(time.Hour), ByHour)
+	if len(hours) != 2 {
+		t.Fatalf("old roll-ups: %+v", hours)
 	}
 	if got, want := hours[1].Sum, (Sum{9, 0}); hours[1].Metric != "memory_mb" || got != want {
 		t.Errorf("%s sum %+v, want %+v", hours[1].Metric, got, want)

@@ -1,16 +1,18 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 )
 
 // testLicense makes a database with one license to report usage for.
-func testLicense(t *testing.T) (*DB, int64) {
+func testLicense(t testing.TB) (*DB, int64) {
 	t.Helper()
 	ctx := context.Background()
 	db, err := Open(ctx, filepath.Join(t.TempDir(), "k.db"))
@@ -56,14 +58,36 @@ func testLicense(t *testing.T) (*DB, int64) {
 
 // sumDaily is a stand-in for the cost engine in store tests: the day's billed cores are the
 // whole cores of the largest hourly sum of the services' means.
-func sumDaily(rollups []CoreRollup) (int64, int64) {
+func sumDaily(rollups []CoreRollup) DayCores {
 	byHour := map[time.Time]int64{}
-	var peak int64
 	for _, r := range rollups {
 		byHour[r.Hour] += r.Sum / r.Count
-		peak = max(peak, byHour[r.Hour])
 	}
-	return peak, (peak + 999_999) / 1_000_000
+	var d DayCores
+	for _, cores := range byHour {
+		d.PeakMicro = max(d.PeakMicro, cores)
+		d.Hours++
+		d.CoresSum += cores
+	}
+	d.Billed = (d.PeakMicro + 999_999) / 1_000_000
+	return d
+}
+
+// usageRows reads the license's roll-ups summed by bucket, in the order of time, setup, service
+// and metric.
+func usageRows(t *testing.T, db *DB, licenseID int64, from, to time.Time, bucket Bucket) []UsageBucket {
+	t.Helper()
+	var rows []UsageBucket
+	if err := db.UsageBuckets(context.Background(), licenseID, from, to, bucket, func(b UsageBucket) error {
+		rows = append(rows, b)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(rows, func(a, b UsageBucket) int {
+		return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.Setup, b.Setup), cmp.Compare(a.Service, b.Service), cmp.Compare(a.Metric, b.Metric))
+	})
+	return rows
 }
 
 func usageSamples(n int) []UsageSample {
@@ -107,13 +131,11 @@ func TestIngestUsageIsIdempotentAndOrderFree(t *testing.T) {
 		shuffled = shuffled[n:]
 	}
 	from, to := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	h1, err := db1.UsageHours(ctx, lic1, from, to)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h2, _ := db2.UsageHours(ctx, lic2, from, to)
-	if len(h1) == 0 || !reflect.DeepEqual(h1, h2) {
-		t.Errorf("roll-ups differ with the order of arrival:\n%v\n%v", h1, h2)
+	for _, bucket := range []Bucket{ByHour, ByDay, ByMonth} {
+		h1, h2 := usageRows(t, db1, lic1, from, to, bucket), usageRows(t, db2, lic2, from, to, bucket)
+		if len(h1) == 0 || !reflect.DeepEqual(h1, h2) {
+			t.Errorf("roll-ups by %d differ with the order of arrival:\n%v\n%v", bucket, h1, h2)
+		}
 	}
 	d1, _ := db1.UsageDays(ctx, lic1, "2026-10-01", "2026-10-31")
 	d2, _ := db2.UsageDays(ctx, lic2, "2026-10-01", "2026-10-31")

@@ -37,6 +37,25 @@ type RightSizing struct {
 	Best     SizeCost   // the cheapest option; on a tie, the smaller count
 	Current  SizeCost   // the current count, priced the same way
 	Saving   Amount     // Current.Total − Best.Total, never negative
+	// BilledDays counts the months' days within the contract: none, and there is nothing to
+	// compare (a license that has not started costs nothing with any count).
+	BilledDays int
+}
+
+// Recommends tells whether the cheapest count is worth a change of contract: the months had
+// billed days, and the saving is at least 1% of what they cost with the current count and at
+// least one whole unit of the currency (1.00 EUR, 1 JPY) a month on average. A smaller saving is
+// noise against the next months' usage, not advice (0.81 EUR over three months is not).
+func (rs RightSizing) Recommends() bool {
+	if rs.BilledDays == 0 || rs.Best.PrepaidCores == rs.Current.PrepaidCores || rs.Saving.Sign() <= 0 {
+		return false
+	}
+	saving := rs.Saving.int()
+	if new(big.Int).Mul(saving, big.NewInt(100)).Cmp(rs.Current.Total.int()) < 0 {
+		return false
+	}
+	unit := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(rs.Saving.Currency.Digits())), nil)
+	return saving.Cmp(unit.Mul(unit, big.NewInt(int64(len(rs.Months))))) >= 0
 }
 
 // RightSize prices the months (taken as complete) with every prepaid core count from 0 to the highest
@@ -54,7 +73,7 @@ func rightSize(c Contract, setups []SetupUsage, months []Month, current, scan in
 	if err != nil {
 		return RightSizing{}, err
 	}
-	rs := RightSizing{Months: months, Compared: highest + 1}
+	rs := RightSizing{Months: months, Compared: highest + 1, BilledDays: z.billedDays}
 	lo, hi := int64(0), highest
 	if highest >= scan {
 		lo, hi = z.candidates(highest, scan)
@@ -106,6 +125,7 @@ func newSizer(c Contract, setups []SetupUsage, months []Month) (z sizer, highest
 				highest = max(highest, ranked[0].BilledCores)
 			}
 			days = append(days, dayUsage{terms: sched.on(date), setups: ranked})
+			z.billedDays++
 		}
 		z.months = append(z.months, newMonthSizer(m, days))
 	}
@@ -119,8 +139,9 @@ type dayUsage struct {
 
 // sizer prices prepaid core counts over months without going through every day for every count.
 type sizer struct {
-	currency Currency
-	months   []monthSizer
+	currency   Currency
+	months     []monthSizer
+	billedDays int
 }
 
 // monthSizer is a month's billed days reduced to what their cost depends on. With p prepaid cores a

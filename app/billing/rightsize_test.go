@@ -174,3 +174,40 @@ func TestPropertyRightSizeCandidatesHoldTheCheapest(t *testing.T) {
 		}
 	})
 }
+
+// TestRightSizingRecommends: advice only where there were billed days and the saving is worth a
+// change of contract (1% of the current cost, and a whole unit of the currency a month).
+func TestRightSizingRecommends(t *testing.T) {
+	months := []Month{month("2026-09"), month("2026-10"), month("2026-11")}
+	steady := daysAt("2026-09-01", "2026-11-30", 4)
+	steady[date("2026-09-15")] = DayCores{PeakMicro: 3_000_000, Billed: 3}
+	for _, tc := range []struct {
+		name     string
+		contract Contract
+		setups   []SetupUsage
+		current  int64
+		saving   string
+		want     bool
+	}{
+		{"the second worked example: 300.00 of 3,295.50", example("2026-01-01"),
+			[]SetupUsage{usage(1, "A", daysAt("2026-09-01", "2026-11-30", 4)), usage(2, "B", daysAt("2026-09-01", "2026-11-30", 3))}, 5, "300.00", true},
+		{"not started: every count costs nothing", example("2027-01-01"), nil, 5, "0.00", false},
+		{"started, no usage: 0 cores save the prepaid cost", example("2026-01-01"), nil, 5, "1500.00", true},
+		{"3.04 of 1,200.00: under 1%", Contract{Currency: "EUR", Start: date("2026-01-01"), Terms: []Terms{terms("", 4, "100.00", "100.10", "0", "EUR")}},
+			[]SetupUsage{usage(1, "prod", steady)}, 4, "3.04", false},
+		{"1.50 over three months: under 1.00 a month", Contract{Currency: "EUR", Start: date("2026-01-01"), Terms: []Terms{terms("", 2, "0.50", "0.75", "0", "EUR")}},
+			[]SetupUsage{usage(1, "prod", daysAt("2026-09-01", "2026-11-30", 1))}, 2, "1.50", false},
+		{"3 JPY over three months: a yen a month", Contract{Currency: "JPY", Start: date("2026-01-01"), Terms: []Terms{terms("", 2, "1", "2", "0", "JPY")}},
+			[]SetupUsage{usage(1, "prod", daysAt("2026-09-01", "2026-11-30", 1))}, 2, "3", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rs, err := RightSize(tc.contract, tc.setups, months, tc.current)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rs.Saving.String() != tc.saving || rs.Recommends() != tc.want {
+				t.Errorf("saving %s of %s, recommends %v; want %s, %v", rs.Saving, rs.Current.Total, rs.Recommends(), tc.saving, tc.want)
+			}
+		})
+	}
+}
