@@ -14,6 +14,9 @@ import (
 // notices are the confirmations a redirect may ask a page to show (?notice=…); a fixed list,
 // so that a link cannot make the portal say anything else.
 var notices = map[string]string{
+	"impersonating":         "You are now acting as this user: you see what they see. Stop from the banner.",
+	"impersonation-stopped": "You stopped impersonating: you are yourself again.",
+	"member-associated":     "Added: they belong to this organization now, with the role chosen.",
 	"invited":            "Invitation sent.",
 	"joined":             "The user already had an account: they are now a member and were told by email.",
 	"invitation-resent":  "Invitation sent again with a new link.",
