@@ -371,7 +371,7 @@ func countsOf(n map[string]int) []statusCount {
 	var out []statusCount
 	for _, st := range licenseStatuses {
 		if n[st] > 0 {
-			out = append(out, statusCount{Status: st, Label: statusLabel(st), Count: n[st]})
+			out = append(out, statusCount{Status: st, Label: sentenceCase(statusLabel(st)), Count: n[st]})
 		}
 	}
 	return out
