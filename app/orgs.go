@@ -331,9 +331,9 @@ type apiOrg struct {
 	UpdatedAt     time.Time `json:"updated_at"`
 	// Licenses is how many licenses it holds; Balances what it owes per currency, as its journal
 	// (DESIGN §8); Overdue whether an issued invoice is unpaid after its due date.
-	Licenses int                               `json:"licenses"`
+	Licenses int                                `json:"licenses"`
 	Balances map[billing.Currency]billing.Money `json:"balances"`
-	Overdue  bool                              `json:"overdue"`
+	Overdue  bool                               `json:"overdue"`
 }
 
 // toAPIOrg is an organization in JSON, with its figures.

@@ -27,9 +27,9 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"under": func(path, section string) bool {
 			return path == section || strings.HasPrefix(path, section+"/")
 		},
-		"markdown":   renderTerms,
-		"fieldOf":    fieldOf,
-		"auditWords": auditWords,
+		"markdown":     renderTerms,
+		"fieldOf":      fieldOf,
+		"auditWords":   auditWords,
 		"sentenceCase": sentenceCase,
 		"datetime": func(t time.Time) string {
 			if t.IsZero() {

@@ -201,4 +201,3 @@ func bumpSetupCostVersion(ctx context.Context, tx *Tx, setupID int64) error {
 		WHERE id = (SELECT license_id FROM setups WHERE id = ?)`, setupID)
 	return err
 }
-
