@@ -195,11 +195,11 @@ type OrgStats struct {
 	Overdue    bool      // it has an issued invoice unpaid after its due date
 }
 
-// ListOrgs lists the organizations of f, and how many match in all. Each comes with its OrgStats.
-func (db *DB) ListOrgs(ctx context.Context, f OrgFilter) ([]Org, []OrgStats, int, error) {
+// orgWhere is the WHERE clause of the organizations f selects (o is the organizations table),
+// with its arguments; today is the day overdue invoices and license statuses are judged on.
+func orgWhere(f OrgFilter, today string) (string, []any) {
 	var where []string
 	var args []any
-	today := db.Now().UTC().Format(time.DateOnly)
 	if !f.All {
 		or := []string{"0 = 1"}
 		if len(f.IDs) > 0 {
@@ -251,10 +251,16 @@ func (db *DB) ListOrgs(ctx context.Context, f OrgFilter) ([]Org, []OrgStats, int
 		}
 		add(not+`EXISTS (SELECT 1 FROM invoices i WHERE i.organization_id = o.id AND `+overdueInvoice+`)`, today)
 	}
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
+	if len(where) == 0 {
+		return "", nil
 	}
+	return " WHERE " + strings.Join(where, " AND "), args
+}
+
+// ListOrgs lists the organizations of f, and how many match in all. Each comes with its OrgStats.
+func (db *DB) ListOrgs(ctx context.Context, f OrgFilter) ([]Org, []OrgStats, int, error) {
+	today := db.Now().UTC().Format(time.DateOnly)
+	cond, args := orgWhere(f, today)
 	order := `CASE o.kind WHEN 'vendor' THEN 0 WHEN 'distributor' THEN 1 ELSE 2 END, lower(o.name), o.id`
 	if col, ok := OrgSorts[f.Sort]; ok {
 		dir := ""
@@ -359,18 +365,28 @@ func orgStats(ctx context.Context, tx *Tx, orgs []Org, today string) ([]OrgStats
 		})
 }
 
-// Countries lists the countries written on the organizations a filter selects, for a filter's choices.
+// Countries lists the countries written on the organizations a filter selects (ignoring its
+// other filters' paging), each once whatever its case, for a filter's choices.
 func (db *DB) Countries(ctx context.Context, f OrgFilter) ([]string, error) {
-	f.Limit, f.Offset, f.Sort = 0, 0, "country"
-	orgs, _, _, err := db.ListOrgs(ctx, f)
-	seen := map[string]bool{}
+	cond, args := orgWhere(f, db.Now().UTC().Format(time.DateOnly))
 	var out []string
-	for _, o := range orgs {
-		if c := strings.TrimSpace(o.Country); c != "" && !seen[strings.ToLower(c)] {
-			seen[strings.ToLower(c)] = true
-			out = append(out, c)
+	err := db.view(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT upper(o.country) FROM organizations o`+cond+` ORDER BY 1`, args...)
+		if err != nil {
+			return err
 		}
-	}
+		defer rows.Close()
+		for rows.Next() {
+			var c string
+			if err := rows.Scan(&c); err != nil {
+				return err
+			}
+			if strings.TrimSpace(c) != "" {
+				out = append(out, c)
+			}
+		}
+		return rows.Err()
+	})
 	return out, err
 }
 
