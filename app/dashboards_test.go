@@ -81,9 +81,9 @@ func TestClientDashboardMonthCost(t *testing.T) {
 
 func TestDistributorAndStaffDashboards(t *testing.T) {
 	w := newLicenseWorld(t)
-	w.newLicense(map[string]any{"start_date": "2026-09-01"})                     // in use, ends 2027-09-01
+	w.newLicense(map[string]any{"start_date": "2026-09-01"})                      // in use, ends 2027-09-01
 	w.newLicense(map[string]any{"start_date": "2025-12-01", "location": "BER-1"}) // in use, ends 2026-12-01
-	w.newLicense(nil)                                                            // pending start
+	w.newLicense(nil)                                                             // pending start
 	w.mustAPI(w.admin, http.MethodPost, "/api/v1/licenses", http.StatusCreated, map[string]any{"organization_id": w.otherClient.ID,
 		"product": w.product, "features": []any{"core"}, "currency": "EUR", "term_years": 1, "payment_period": "annual"})
 

@@ -188,13 +188,6 @@ func (db *DB) SaveMonthCost(ctx context.Context, m MonthCost) error {
 	})
 }
 
-// bumpCostVersion invalidates the cached month costs of a license: called in the transaction of
-// every write that can change what a month costs.
-func bumpCostVersion(ctx context.Context, tx *Tx, licenseID int64) error {
-	_, err := tx.ExecContext(ctx, `UPDATE licenses SET cost_version = cost_version + 1 WHERE id = ?`, licenseID)
-	return err
-}
-
 // bumpSetupCostVersion invalidates the cached month costs of the license a setup belongs to.
 func bumpSetupCostVersion(ctx context.Context, tx *Tx, setupID int64) error {
 	_, err := tx.ExecContext(ctx, `UPDATE licenses SET cost_version = cost_version + 1
