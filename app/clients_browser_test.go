@@ -57,7 +57,7 @@ func TestBrowserClientsJourney(t *testing.T) {
 		t.Errorf("after choosing cards the filters were lost: %q", got)
 	}
 	card := run(t, ctx, chromedp.Text(`//li[@class="client-card"]`))
-	if !strings.Contains(card, "500.00 EUR") || !strings.Contains(card, "invoices overdue") {
+	if !strings.Contains(card, "500.00 EUR") || !strings.Contains(card, "Invoices overdue") {
 		t.Errorf("the card reads %q", card)
 	}
 	do(t, ctx,
