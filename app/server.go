@@ -20,6 +20,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"keyward/app/ratelimit"
+	"keyward/app/signing"
 	"keyward/app/webhook"
 	"keyward/assets"
 	"keyward/store"
@@ -66,6 +67,7 @@ type Server struct {
 	deviceByKey   *ratelimit.Limiter // nil: --device-rate 0
 	deviceByIP    *ratelimit.Limiter
 	devices       *deviceCache
+	signer        *signing.Signer // signs the device API's answers and license files (DESIGN §9)
 
 	// signInByDevice limits the sign-ins of browsers that signed in to the account before.
 	signInByDevice *ratelimit.Limiter
@@ -96,6 +98,7 @@ func New(cfg Config, db *store.DB, secret []byte, log *slog.Logger, clock clockw
 		forgotByEmail: ratelimit.New(3, time.Hour, clock.Now),
 		forgotByIP:    ratelimit.New(20, time.Hour, clock.Now),
 		devices:       newDeviceCache(),
+		signer:        signing.NewSigner(secret),
 	}
 	// A browser with a device cookie of the account gets ten tries of its own instead of those of
 	// the account and the address: strangers' guesses lock new browsers out, never its owner's.
@@ -152,7 +155,7 @@ func New(cfg Config, db *store.DB, secret []byte, log *slog.Logger, clock clockw
 
 func (s *Server) routes() {
 	r := s.fiber
-	r.Use(recover.New(), requestid.New(), s.accessLog, s.securityHeaders, s.refuseUnboundedBodies)
+	r.Use(recover.New(), requestid.New(), s.accessLog, s.deviceAnswers, s.securityHeaders, s.refuseUnboundedBodies)
 	r.Get("/assets/*", s.asset)
 	r.Get("/healthz", s.healthz)
 
@@ -162,6 +165,7 @@ func (s *Server) routes() {
 
 	s.route(fiber.MethodGet, "/api/v1/me", guard{Action: ActionSignedIn}, s.apiMe)
 	s.route(fiber.MethodGet, "/api/openapi.json", guard{Action: ActionPublic}, s.openAPI)
+	s.route(fiber.MethodGet, "/api/v1/public-key", guard{Action: ActionPublic}, s.publicKey)
 	s.routeAuth()
 	s.routeLicenses()
 	s.route(fiber.MethodGet, "/", guard{Action: ActionSignedIn}, s.home)
