@@ -122,6 +122,15 @@ func (f *accessFixture) fill(t *testing.T, path, param, role string, org store.O
 		return fmt.Sprint(inv.Payments[len(inv.Payments)-1].ID)
 	case "n": // a PDF version of an invoice: every issued one has its first, generated at issue
 		return "1"
+	case "id": // a product: the vendor's, outside any organization scope
+		if strings.Contains(path, "/products/") {
+			f.licenseTargets() // the product
+			p, err := db.FindProductByCode(ctx, "matrix")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprint(p.ID)
+		}
 	case "tid":
 		if role == "" {
 			return "1"

@@ -393,6 +393,7 @@ type apiFeature struct {
 	Floating               bool   `json:"floating"`
 	MaxSimultaneousUsers   int    `json:"max_simultaneous_users"`
 	FloatingTimeoutMinutes int    `json:"floating_timeout_minutes"`
+	MaxBorrowHours         int    `json:"max_borrow_hours"`
 }
 
 type apiLimits struct {
@@ -428,7 +429,8 @@ func deviceLicense(l store.License) deviceLicenseJSON {
 func apiFeatures(fs []store.LicenseFeature) []apiFeature {
 	out := make([]apiFeature, 0, len(fs))
 	for _, f := range fs {
-		out = append(out, apiFeature{Code: f.Code, Name: f.Name, Floating: f.Floating, MaxSimultaneousUsers: f.Max(), FloatingTimeoutMinutes: f.Timeout()})
+		out = append(out, apiFeature{Code: f.Code, Name: f.Name, Floating: f.Floating, MaxSimultaneousUsers: f.Max(), FloatingTimeoutMinutes: f.Timeout(),
+			MaxBorrowHours: f.MaxBorrow()})
 	}
 	return out
 }

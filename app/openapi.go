@@ -237,6 +237,7 @@ func openAPISpec() obj {
 	}
 	addInvoicesToOpenAPI(spec)
 	addWebhooksToOpenAPI(spec)
+	addDeviceTrustToOpenAPI(spec)
 	return spec
 }
 

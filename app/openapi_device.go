@@ -1,0 +1,39 @@
+package app
+
+// addDeviceTrustToOpenAPI describes DESIGN §9 in the OpenAPI document: the public key, signed
+// answers and nonces, license files, borrowing, heartbeats, and product editing.
+func addDeviceTrustToOpenAPI(spec obj) {
+	paths := spec["paths"].(obj)
+	schemas := spec["components"].(obj)["schemas"].(obj)
+	paths["/api/v1/public-key"] = obj{"get": op("The Ed25519 public key that checks every device API answer's Keyward-Signature header "+
+		"(t=<unix>, sig=<base64 of the signature of \"keyward-v1\\n<t>\\n<body as sent>\">) and the offline license files. No credentials.", "",
+		nil, "200", props(nil, obj{"algorithm": obj{"type": "string", "enum": []string{"ed25519"}},
+			"public_key": obj{"type": "string", "description": "The 32 bytes of the key, standard base64 with padding."}}))}
+	paths["/api/v1/products/{id}"] = obj{
+		"get": withParams(op("A product with its features (any signed-in user).", "bearer", nil, "200", ref("Product"), "401", "404"), idParameter()),
+		"patch": withParams(op("Change a product (staff): the fields sent change; features are changed by code or added, never removed; "+
+			"the code never changes.", "bearer", ref("ProductInput"), "200", ref("Product"), "400", "401", "404"), idParameter()),
+	}
+	for _, name := range []string{"Feature"} {
+		schemas[name].(obj)["properties"].(obj)["max_borrow_hours"] = intRange(0, maxBorrowHours)
+	}
+	for _, name := range []string{"Product", "ProductInput", "License"} {
+		schemas[name].(obj)["properties"].(obj)["heartbeat_minutes"] = intRange(0, maxTimeoutMinutes)
+	}
+	nonce := obj{"type": "string", "minLength": 1, "maxLength": maxNonce,
+		"description": "Echoed as \"nonce\" in the signed answer, so that a recorded answer cannot be replayed to another request."}
+	for path, item := range paths {
+		if !signedPath(path) {
+			continue
+		}
+		o := item.(obj)["post"].(obj)
+		o["description"] = "Every answer, errors included, carries Keyward-Signature: t=<unix seconds>, sig=<base64>; with a nonce, " +
+			"a 204 becomes 200 {\"nonce\"}."
+		if body, ok := o["requestBody"].(obj); ok {
+			schema := body["content"].(obj)["application/json"].(obj)["schema"].(obj)
+			if p, ok := schema["properties"].(obj); ok {
+				p["nonce"] = nonce
+			}
+		}
+	}
+}
