@@ -14,6 +14,12 @@ func addDeviceTrustToOpenAPI(spec obj) {
 		"patch": withParams(op("Change a product (staff): the fields sent change; features are changed by code or added, never removed; "+
 			"the code never changes.", "bearer", ref("ProductInput"), "200", ref("Product"), "400", "401", "404"), idParameter()),
 	}
+	paths["/api/v1/features/borrow"] = obj{"post": op("Borrow a floating seat for a device going offline: held until borrowed_until "+
+		"(1 ≤ hours ≤ the feature's max_borrow_hours; borrowing again moves it), whatever its checks; features/release returns it early. "+
+		"400 field hours or feature (not floating); 403 NO_FLOATING_SLOT.", "license",
+		props([]string{"fingerprint", "feature", "hours"}, obj{"fingerprint": tString, "feature": tString, "hours": intRange(1, maxBorrowHours)}), "200",
+		props(nil, obj{"seat": props(nil, obj{"feature": tString, "fingerprint": tString, "taken_at": tDateTime, "borrowed_until": tDateTime}),
+			"used": tInt, "max": tInt}), "400", "401", "403", "404", "429")}
 	for _, name := range []string{"Feature"} {
 		schemas[name].(obj)["properties"].(obj)["max_borrow_hours"] = intRange(0, maxBorrowHours)
 	}

@@ -13,3 +13,9 @@ ALTER TABLE seats ADD COLUMN borrowed_until INTEGER;
 
 -- The latest expiry of a license file issued to the device: it is not culled before.
 ALTER TABLE devices ADD COLUMN license_file_until INTEGER;
+
+-- device_features now lists every device that checked a feature, floating ones included, with its
+-- last check, whether it holds a seat or not: the seats held today are its first lines.
+INSERT INTO device_features (device_id, feature_id, first_used_at, last_used_at)
+    SELECT device_id, feature_id, taken_at, refreshed_at FROM seats WHERE true
+    ON CONFLICT (device_id, feature_id) DO NOTHING;
