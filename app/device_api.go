@@ -42,6 +42,7 @@ func (s *Server) deviceRoutes() {
 	s.route(fiber.MethodPost, "/api/v1/features/check", guard{Action: ActionPublic}, s.deviceCheckFeature)
 	s.route(fiber.MethodPost, "/api/v1/features/release", guard{Action: ActionPublic}, s.deviceReleaseFeature)
 	s.route(fiber.MethodPost, "/api/v1/features/borrow", guard{Action: ActionPublic}, s.deviceBorrowFeature)
+	s.route(fiber.MethodPost, "/api/v1/license-file", guard{Action: ActionPublic}, s.deviceLicenseFile)
 }
 
 func isDeviceAPI(path string) bool {

@@ -52,6 +52,8 @@ func (s *Server) routeLicenses() {
 	s.route(fiber.MethodPost, "/licenses/:id/reveal", guard{Action: ActionRevealKey, Scope: lic}, s.revealKeyPage)
 	s.route(fiber.MethodGet, "/licenses/:id/activation.pdf", guard{Action: ActionRevealKey, Scope: lic}, s.activationPDF)
 	s.route(fiber.MethodPost, "/licenses/:id/seats/revoke", guard{Action: ActionRevokeSeat, Scope: lic}, s.revokeSeat)
+	s.route(fiber.MethodPost, "/licenses/:id/devices/:device/deactivate", guard{Action: ActionManageDevices, Scope: lic}, s.deactivateDevicePage)
+	s.route(fiber.MethodPost, "/licenses/:id/devices/:device/license-file", guard{Action: ActionManageDevices, Scope: lic}, s.downloadLicenseFile)
 	s.routeLicenseRequests()
 }
 
@@ -630,6 +632,7 @@ func (s *Server) showLicense(c *fiber.Ctx, key string, e *Error) error {
 			return err
 		}
 		data["Devices"], data["Setups"] = ds, ss
+		data["CanManageDevices"] = s.authorize(c, ActionManageDevices, org) == nil
 	case "modules":
 		fs, err := s.licenseFeatureSeats(c, l)
 		if err != nil {

@@ -35,6 +35,7 @@ func TestPolicyTable(t *testing.T) {
 		{ActionRevealKey, "yyyy-"},
 		{ActionView, "yyyyy"},
 		{ActionRevokeSeat, "yyyy-"},
+		{ActionManageDevices, "yyyy-"}, // owners and distributors deactivate devices and download license files (DESIGN §9)
 		{ActionInvite, "yyyyy"},
 		{ActionManageMembers, "y--y-"},     // a distributor owner manages its own org's members, not its clients'
 		{ActionManageInvoices, "yyy--"},    // the issuer's users: clients see issued invoices only (ActionView)
