@@ -20,6 +20,12 @@ func addDeviceTrustToOpenAPI(spec obj) {
 		props([]string{"fingerprint", "feature", "hours"}, obj{"fingerprint": tString, "feature": tString, "hours": intRange(1, maxBorrowHours)}), "200",
 		props(nil, obj{"seat": props(nil, obj{"feature": tString, "fingerprint": tString, "taken_at": tDateTime, "borrowed_until": tDateTime}),
 			"used": tInt, "max": tInt}), "400", "401", "403", "404", "429")}
+	paths["/api/v1/license-file"] = obj{"post": op("A signed offline license file for an activated device: days 1–365 (default 30), never past "+
+		"00:00 UTC of the end date. The signature covers the decoded payload bytes; keyward verify --public-key B64 FILE checks a saved file.", "license",
+		props([]string{"fingerprint"}, obj{"fingerprint": tString, "days": intRange(1, maxFileDays)}), "200",
+		props(nil, obj{"payload": obj{"type": "string", "description": "base64 of {\"license\":{…as validate shows it},\"fingerprint\",\"issued_at\",\"expires_at\"}"},
+			"signature": obj{"type": "string", "description": "base64 Ed25519 signature of the decoded payload"},
+			"algorithm": obj{"type": "string", "enum": []string{"ed25519"}}}), "400", "401", "403", "404", "429")}
 	for _, name := range []string{"Feature"} {
 		schemas[name].(obj)["properties"].(obj)["max_borrow_hours"] = intRange(0, maxBorrowHours)
 	}
