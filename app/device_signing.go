@@ -23,7 +23,7 @@ func signedPath(path string) bool {
 // sent, and echoes the request's nonce in it. It renders errors itself (as the access log would)
 // so that they are signed too.
 func (s *Server) deviceAnswers(c *fiber.Ctx) error {
-	if !signedPath(c.Path()) {
+	if !signedPath(c.Path()) || s.signer == nil { // nil only in the benchmark that measures answers unsigned
 		return c.Next()
 	}
 	nonce, err := requestNonce(c)

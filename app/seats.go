@@ -71,22 +71,81 @@ func (s *Server) seatPool(ctx context.Context, k floating.Key) (*floating.Pool, 
 	return tab.Load(k, gen, seats), nil
 }
 
-// holdSeat writes a seat taken (or borrowed until a time) before it is answered, freeing the
-// expired seats with it; the pool is locked by the caller.
-func (s *Server) holdSeat(ctx context.Context, p *floating.Pool, k floating.Key, deviceID int64, now time.Time, timeout time.Duration,
-	borrowUntil time.Time) (floating.Seat, error) {
-	freed := p.Expired(now, timeout)
-	taken, err := s.db.HoldSeat(ctx, store.SeatHold{LicenseID: k.License, FeatureID: k.Feature, DeviceID: deviceID,
-		Freed: freed, Cutoff: now.Add(-timeout), BorrowedUntil: borrowUntil})
-	if err != nil {
-		return floating.Seat{}, err
-	}
-	seat := floating.Seat{Device: deviceID, TakenAt: taken, RefreshedAt: now, BorrowedUntil: borrowUntil}
-	if old, ok := p.Seat(deviceID); ok && borrowUntil.IsZero() && old.Held(now, timeout) {
-		seat.BorrowedUntil = old.BorrowedUntil
+// takeSeat gives a device a seat of a pool locked by the caller, in memory at once (others count
+// it from now on), and queues its write; the caller unlocks, then waits for the write before it
+// answers, so that a seat answered is a seat written. borrowUntil, when set, borrows it.
+func (s *Server) takeSeat(p *floating.Pool, k floating.Key, deviceID int64, now time.Time, timeout time.Duration,
+	borrowUntil time.Time) (floating.Seat, *seatOp) {
+	freed := p.Expired(now, timeout) // the device's own expired seat too: it is taken anew
+	seat := floating.Seat{Device: deviceID, TakenAt: now, RefreshedAt: now, BorrowedUntil: borrowUntil}
+	if old, ok := p.Seat(deviceID); ok && old.Held(now, timeout) {
+		seat.TakenAt = old.TakenAt
+		if borrowUntil.IsZero() {
+			seat.BorrowedUntil = old.BorrowedUntil
+		}
 	}
 	p.Put(seat, freed)
-	return seat, nil
+	return seat, s.queueSeatWrite(store.SeatWrite{LicenseID: k.License, FeatureID: k.Feature, DeviceID: deviceID, At: now,
+		Freed: freed, Cutoff: now.Add(-timeout), BorrowedUntil: borrowUntil})
+}
+
+// seatOp is a seat write waiting for its commit.
+type seatOp struct {
+	w    store.SeatWrite
+	done chan error
+}
+
+// seatWrites is the queue of the seat writer; its capacity bounds the requests that wait.
+const seatQueue = 4096
+
+// queueSeatWrite queues a write; call it with the pool locked, so that the writes of one pool are
+// committed in the order memory saw them.
+func (s *Server) queueSeatWrite(w store.SeatWrite) *seatOp {
+	op := &seatOp{w: w, done: make(chan error, 1)}
+	s.seatOps <- op
+	return op
+}
+
+// wait waits for the commit of a write; on failure the license's pools are read again from the
+// database, which memory had got ahead of.
+func (s *Server) waitSeat(op *seatOp) error {
+	if err := <-op.done; err != nil {
+		s.devices.seats.Forget(op.w.LicenseID)
+		return err
+	}
+	return nil
+}
+
+// writeSeats is the seat writer: it commits the queued seat writes, all those waiting in one
+// transaction, so that many devices taking and freeing seats share a commit.
+func (s *Server) writeSeats() {
+	defer close(s.seatsDone)
+	for op := range s.seatOps {
+		batch := []*seatOp{op}
+	more:
+		for len(batch) < 512 {
+			select {
+			case o, ok := <-s.seatOps:
+				if !ok {
+					break more
+				}
+				batch = append(batch, o)
+			default:
+				break more
+			}
+		}
+		ws := make([]store.SeatWrite, len(batch))
+		for i, o := range batch {
+			ws[i] = o.w
+		}
+		err := s.db.WriteSeats(context.Background(), ws)
+		if err != nil {
+			s.log.Error("unable to write seats", "count", len(ws), "error", err)
+		}
+		for _, o := range batch {
+			o.done <- err
+		}
+	}
 }
 
 // checkAnswer is the answer of features/check.
@@ -133,19 +192,24 @@ func (s *Server) deviceCheckFeature(c *fiber.Ctx) error {
 		return err
 	}
 	p.Lock()
-	defer p.Unlock()
 	seat, ok := p.Refresh(deviceID, now, timeout)
+	var op *seatOp
 	if ok {
 		s.devices.seats.Touched(k, deviceID, now)
 	} else {
 		if p.Used(now, timeout) >= f.Max() {
+			p.Unlock()
 			return errNoSlot
 		}
-		if seat, err = s.holdSeat(c.UserContext(), p, k, deviceID, now, timeout, time.Time{}); err != nil {
+		seat, op = s.takeSeat(p, k, deviceID, now, timeout, time.Time{})
+	}
+	used, max := p.Used(now, timeout), f.Max()
+	p.Unlock()
+	if op != nil {
+		if err := s.waitSeat(op); err != nil {
 			return err
 		}
 	}
-	used, max := p.Used(now, timeout), f.Max()
 	return c.JSON(checkAnswer{Feature: f.Code, Floating: true, Granted: true, Used: &used, Max: &max,
 		Seat: &seatAnswer{TakenAt: seat.TakenAt.UTC(), ExpiresAt: optTime(seat.ExpiresAt(timeout).UTC()), BorrowedUntil: optTime(seat.BorrowedUntil.UTC())}})
 }
@@ -176,15 +240,16 @@ func (s *Server) deviceBorrowFeature(c *fiber.Ctx) error {
 		return err
 	}
 	p.Lock()
-	defer p.Unlock()
 	if old, ok := p.Seat(deviceID); (!ok || !old.Held(now, timeout)) && p.Used(now, timeout) >= f.Max() {
+		p.Unlock()
 		return errNoSlot
 	}
-	seat, err := s.holdSeat(c.UserContext(), p, k, deviceID, now, timeout, now.Add(time.Duration(*body.Hours)*time.Hour))
-	if err != nil {
+	seat, op := s.takeSeat(p, k, deviceID, now, timeout, now.Add(time.Duration(*body.Hours)*time.Hour))
+	used, max := p.Used(now, timeout), f.Max()
+	p.Unlock()
+	if err := s.waitSeat(op); err != nil {
 		return err
 	}
-	used, max := p.Used(now, timeout), f.Max()
 	fingerprint := ""
 	for fp, id := range st.devices {
 		if id == deviceID {
@@ -208,11 +273,12 @@ func (s *Server) deviceReleaseFeature(c *fiber.Ctx) error {
 		return err
 	}
 	p.Lock()
-	defer p.Unlock()
-	if err := s.db.ReleaseSeat(c.UserContext(), st.lic.ID, f.ID, deviceID); err != nil {
+	p.Remove(deviceID)
+	op := s.queueSeatWrite(store.SeatWrite{LicenseID: k.License, FeatureID: k.Feature, DeviceID: deviceID, At: s.deviceNow(), Release: true})
+	p.Unlock()
+	if err := s.waitSeat(op); err != nil {
 		return err
 	}
-	p.Remove(deviceID)
 	return c.SendStatus(http.StatusNoContent)
 }
 

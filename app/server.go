@@ -68,6 +68,9 @@ type Server struct {
 	deviceByIP    *ratelimit.Limiter
 	devices       *deviceCache
 	signer        *signing.Signer // signs the device API's answers and license files (DESIGN §9)
+	seatOps       chan *seatOp    // seat writes waiting for the seat writer's next commit
+	seatsDone     chan struct{}   // closed when the seat writer has stopped
+	closeSeats    *sync.Once
 
 	// signInByDevice limits the sign-ins of browsers that signed in to the account before.
 	signInByDevice *ratelimit.Limiter
@@ -99,7 +102,11 @@ func New(cfg Config, db *store.DB, secret []byte, log *slog.Logger, clock clockw
 		forgotByIP:    ratelimit.New(20, time.Hour, clock.Now),
 		devices:       newDeviceCache(),
 		signer:        signing.NewSigner(secret),
+		seatOps:       make(chan *seatOp, seatQueue),
+		seatsDone:     make(chan struct{}),
+		closeSeats:    &sync.Once{},
 	}
+	go s.writeSeats()
 	// A browser with a device cookie of the account gets ten tries of its own instead of those of
 	// the account and the address: strangers' guesses lock new browsers out, never its owner's.
 	s.signInByDevice = ratelimit.New(10, 15*time.Minute, clock.Now)
@@ -237,6 +244,9 @@ func (s *Server) Close(ctx context.Context) error {
 		errs = append(errs, s.metricsServer.Shutdown(ctx))
 	}
 	errs = append(errs, s.scheduler.Shutdown())
+	// No request is left to queue a seat: the writer commits what waits, then stops.
+	s.closeSeats.Do(func() { close(s.seatOps) })
+	<-s.seatsDone
 	errs = append(errs, s.flushSeen(context.Background()))
 	s.outbox.stop()
 	s.webhooks.stop()

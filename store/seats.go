@@ -75,14 +75,6 @@ func (db *DB) CheckFeature(ctx context.Context, licenseID, featureID, deviceID i
 	return a, err
 }
 
-// ReleaseSeat frees a device's seat of a feature, if it holds one.
-func (db *DB) ReleaseSeat(ctx context.Context, licenseID, featureID, deviceID int64) error {
-	return db.update(ctx, func(tx *Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM seats WHERE license_id = ? AND feature_id = ? AND device_id = ?`, licenseID, featureID, deviceID)
-		return err
-	})
-}
-
 // RevokeSeat frees a device's seat from the portal, with a line in the license's history;
 // ErrNotFound when the device holds no seat of that feature.
 func (db *DB) RevokeSeat(ctx context.Context, licenseID, featureID, deviceID int64, by Actor) error {
@@ -166,50 +158,84 @@ func (db *DB) PoolSeats(ctx context.Context, licenseID, featureID int64) ([]Pool
 	return ps, err
 }
 
-// SeatHold is a seat to write: taken (or refreshed) by a check, or borrowed.
-type SeatHold struct {
+// SeatWrite is a seat taken, refreshed or borrowed (Release false), or released, at At.
+type SeatWrite struct {
 	LicenseID, FeatureID, DeviceID int64
+	At                             time.Time
+	Release                        bool
 	// Freed are devices whose seats of the feature are free (not checked since Cutoff, not
-	// borrowed any more): they are deleted in the same transaction, if still so.
+	// borrowed any more): they are deleted first, if still so.
 	Freed  []int64
 	Cutoff time.Time
 	// BorrowedUntil, when set, borrows the seat until then; zero keeps the borrowing as it is.
 	BorrowedUntil time.Time
 }
 
-// HoldSeat writes a seat taken, refreshed or borrowed at the transaction's time, and the
-// device's use of the feature, in one transaction; it answers when the seat was taken.
-func (db *DB) HoldSeat(ctx context.Context, h SeatHold) (taken time.Time, err error) {
-	err = db.update(ctx, func(tx *Tx) error {
-		now := tx.now.Unix()
-		for _, d := range h.Freed {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM seats WHERE license_id = ? AND feature_id = ? AND device_id = ?
-				AND refreshed_at <= ? AND coalesce(borrowed_until, 0) <= ?`, h.LicenseID, h.FeatureID, d, h.Cutoff.Unix(), now); err != nil {
+// WriteSeats writes seats taken, borrowed and released, and the devices' use of the features,
+// all in one transaction: the seats of many requests share one commit, and its statements are
+// prepared once for good.
+func (db *DB) WriteSeats(ctx context.Context, ws []SeatWrite) error {
+	stmts, err := db.prepare(ctx, releaseSeatSQL, freeSeatSQL, holdSeatSQL, touchFeatureSQL)
+	if err != nil {
+		return err
+	}
+	return db.update(ctx, func(tx *Tx) error {
+		st := &seatStatements{stmts: stmts, tx: tx}
+		for _, w := range ws {
+			if err := st.write(ctx, w); err != nil {
 				return err
 			}
 		}
-		var borrowed any
-		if !h.BorrowedUntil.IsZero() {
-			borrowed = h.BorrowedUntil.Unix()
-		}
-		var t int64
-		if err := tx.QueryRowContext(ctx, `INSERT INTO seats (license_id, feature_id, device_id, taken_at, refreshed_at, borrowed_until)
-			VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (license_id, feature_id, device_id) DO UPDATE SET refreshed_at = excluded.refreshed_at,
-				borrowed_until = coalesce(excluded.borrowed_until, seats.borrowed_until)
-			RETURNING taken_at`, h.LicenseID, h.FeatureID, h.DeviceID, now, now, borrowed).Scan(&t); err != nil {
-			return err
-		}
-		taken = time.Unix(t, 0).UTC()
-		return touchFeature(ctx, tx, h.DeviceID, h.FeatureID, tx.now)
+		return nil
 	})
-	return taken, err
 }
 
+// seatStatements runs the statements of WriteSeats in its transaction.
+type seatStatements struct {
+	stmts map[string]*sql.Stmt
+	tx    *Tx
+}
+
+func (st *seatStatements) exec(ctx context.Context, query string, args ...any) error {
+	_, err := st.tx.StmtContext(ctx, st.stmts[query]).ExecContext(ctx, args...)
+	return err
+}
+
+const (
+	releaseSeatSQL = `DELETE FROM seats WHERE license_id = ? AND feature_id = ? AND device_id = ?`
+	freeSeatSQL    = `DELETE FROM seats WHERE license_id = ? AND feature_id = ? AND device_id = ?
+		AND refreshed_at <= ? AND coalesce(borrowed_until, 0) <= ?`
+	holdSeatSQL = `INSERT INTO seats (license_id, feature_id, device_id, taken_at, refreshed_at, borrowed_until)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (license_id, feature_id, device_id) DO UPDATE SET refreshed_at = excluded.refreshed_at,
+			borrowed_until = coalesce(excluded.borrowed_until, seats.borrowed_until)`
+)
+
+func (st *seatStatements) write(ctx context.Context, w SeatWrite) error {
+	if w.Release {
+		return st.exec(ctx, releaseSeatSQL, w.LicenseID, w.FeatureID, w.DeviceID)
+	}
+	now := w.At.Unix()
+	for _, d := range w.Freed {
+		if err := st.exec(ctx, freeSeatSQL, w.LicenseID, w.FeatureID, d, w.Cutoff.Unix(), now); err != nil {
+			return err
+		}
+	}
+	var borrowed any
+	if !w.BorrowedUntil.IsZero() {
+		borrowed = w.BorrowedUntil.Unix()
+	}
+	if err := st.exec(ctx, holdSeatSQL, w.LicenseID, w.FeatureID, w.DeviceID, now, now, borrowed); err != nil {
+		return err
+	}
+	return st.exec(ctx, touchFeatureSQL, w.DeviceID, w.FeatureID, now, now)
+}
+
+const touchFeatureSQL = `INSERT INTO device_features (device_id, feature_id, first_used_at, last_used_at) VALUES (?, ?, ?, ?)
+	ON CONFLICT (device_id, feature_id) DO UPDATE SET last_used_at = max(device_features.last_used_at, excluded.last_used_at)`
+
 func touchFeature(ctx context.Context, tx *Tx, deviceID, featureID int64, at time.Time) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO device_features (device_id, feature_id, first_used_at, last_used_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (device_id, feature_id) DO UPDATE SET last_used_at = max(device_features.last_used_at, excluded.last_used_at)`,
-		deviceID, featureID, at.Unix(), at.Unix())
+	_, err := tx.ExecContext(ctx, touchFeatureSQL, deviceID, featureID, at.Unix(), at.Unix())
 	return err
 }
 
