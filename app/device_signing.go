@@ -35,6 +35,9 @@ func (s *Server) deviceAnswers(c *fiber.Ctx) error {
 			return herr
 		}
 	}
+	if nonce == "" { // a gzipped usage report's, read by its handler
+		nonce, _ = c.Locals(nonceKey).(string)
+	}
 	resp := c.Response()
 	if resp.StatusCode() == http.StatusNoContent {
 		resp.ResetBody() // fiber's SendStatus writes "No Content", which a 204 never sends

@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"io"
@@ -65,7 +66,8 @@ func TestDeviceAnswersAreSignedWithTheNonceEchoed(t *testing.T) {
 		{"release", key, "/api/v1/features/release", `{"fingerprint":"a","feature":"voice"}`, 204, ""},
 		{"not activated", key, "/api/v1/deactivate", `{"fingerprint":"zz","nonce":"n-6"}`, 404, "n-6"},
 		{"bad body", key, "/api/v1/validate", `{"fingerprint":`, 400, ""},
-		{"usage", key, "/api/v1/usage", `{"setup":"s1","samples":[],"nonce":"n-7"}`, 400, "n-7"},
+		{"usage", key, "/api/v1/usage", `{"setup":"s1","samples":[{"time":"2026-11-02T08:00:00Z","service":"api","metrics":{"cores":1}}],"nonce":"n-7"}`, 200, "n-7"},
+		{"usage refused", key, "/api/v1/usage", `{"setup":"s1","samples":[],"nonce":"n-9"}`, 400, "n-9"},
 		{"deactivate with nonce", key, "/api/v1/deactivate", `{"fingerprint":"a","nonce":"n-8"}`, 200, "n-8"},
 	}
 	for _, tt := range tests {
@@ -107,5 +109,33 @@ func TestDeviceAnswersAreSignedWithTheNonceEchoed(t *testing.T) {
 	}
 	if _, err := signing.VerifyAnswer(pub, a.sig, a.body); err != nil {
 		t.Errorf("the 400 is not signed: %v", err)
+	}
+}
+
+// TestGzippedUsageEchoesItsNonce: a gzipped report's nonce is read by the usage handler, past the
+// signing middleware, and still echoed in the signed answer.
+func TestGzippedUsageEchoesItsNonce(t *testing.T) {
+	w := newLicenseWorld(t)
+	pub := w.publicKey()
+	_, key := w.newLicense(nil)
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write([]byte(`{"setup":"s1","nonce":"gz-1","samples":[{"time":"2026-11-02T08:00:00Z","service":"api","metrics":{"cores":1}}]}`))
+	zw.Close()
+	req, _ := http.NewRequest(http.MethodPost, w.a.url+"/api/v1/usage", &buf)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Encoding", "gzip")
+	req.Header.Set("Authorization", "License "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"nonce":"gz-1"`) {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	if _, err := signing.VerifyAnswer(pub, resp.Header.Get(signing.Header), body); err != nil {
+		t.Error(err)
 	}
 }
