@@ -36,7 +36,7 @@ func BenchmarkDeviceValidate(b *testing.B) {
 					return fmt.Sprintf(`{"fingerprint":"bench-1","nonce":"n-%d"}`, i)
 				}
 				return `{"fingerprint":"bench-1"}`
-			}, 200)
+			})
 		})
 	}
 }
@@ -48,7 +48,7 @@ func BenchmarkSeatRefresh(b *testing.B) {
 	seatDevices(b, s, key, 100, true)
 	benchDevice(b, s, key, "/api/v1/features/check", func(i int) string {
 		return fmt.Sprintf(`{"fingerprint":"seat-%d","feature":"seat"}`, i%100)
-	}, 200)
+	})
 }
 
 // BenchmarkSeatChurn measures take + release: each request of a goroutine's device alternates
@@ -57,31 +57,14 @@ func BenchmarkSeatChurn(b *testing.B) {
 	s, _, key := newBenchLicense(b)
 	seatDevices(b, s, key, 200, false)
 	var next atomic.Int64
-	handler := s.fiber.Handler()
-	remote := &net.TCPAddr{IP: net.IPv4(10, 0, 0, 1), Port: 40000}
-	b.ReportAllocs()
-	b.SetParallelism(25) // 50 requests in flight on 2 cores, like wrk -c50
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		device := next.Add(1) % 200
-		body := []byte(fmt.Sprintf(`{"fingerprint":"seat-%d","feature":"seat"}`, device))
-		var req fasthttp.Request
-		req.Header.SetMethod("POST")
-		req.Header.Set("Authorization", "License "+key)
-		req.Header.SetContentType("application/json")
-		req.SetBody(body)
-		var rc fasthttp.RequestCtx
-		for i := 0; pb.Next(); i++ {
+	benchRequests(b, s, key, func() func(i int) (string, string) {
+		device := next.Add(1) % 200 // each goroutine its own device
+		body := fmt.Sprintf(`{"fingerprint":"seat-%d","feature":"seat"}`, device)
+		return func(i int) (string, string) {
 			if i%2 == 0 {
-				req.SetRequestURI("/api/v1/features/check")
-			} else {
-				req.SetRequestURI("/api/v1/features/release")
+				return "/api/v1/features/check", body
 			}
-			rc.Init(&req, remote, nil)
-			handler(&rc)
-			if code := rc.Response.StatusCode(); code != 200 && code != 204 {
-				b.Fatalf("status %d: %s", code, rc.Response.Body())
-			}
+			return "/api/v1/features/release", body
 		}
 	})
 }
@@ -115,25 +98,35 @@ func seatDevices(b *testing.B, s *Server, key string, n int, take bool) {
 }
 
 // benchDevice sends POST path with the bodies of body(i) through the whole fiber stack, in parallel.
-func benchDevice(b *testing.B, s *Server, key, path string, body func(i int) string, want int) {
+func benchDevice(b *testing.B, s *Server, key, path string, body func(i int) string) {
+	benchRequests(b, s, key, func() func(i int) (string, string) {
+		return func(i int) (string, string) { return path, body(i) }
+	})
+}
+
+// benchRequests sends, from each of 50 goroutines, the i-th request its call of each makes (path
+// and body) through the whole fiber stack; answers must be 200 or 204.
+func benchRequests(b *testing.B, s *Server, key string, each func() func(i int) (string, string)) {
 	handler := s.fiber.Handler()
 	remote := &net.TCPAddr{IP: net.IPv4(10, 0, 0, 1), Port: 40000}
 	b.ReportAllocs()
 	b.SetParallelism(25) // 50 requests in flight on 2 cores, like wrk -c50
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
+		next := each()
 		var req fasthttp.Request
 		req.Header.SetMethod("POST")
-		req.SetRequestURI(path)
 		req.Header.Set("Authorization", "License "+key)
 		req.Header.SetContentType("application/json")
 		var rc fasthttp.RequestCtx
 		for i := 0; pb.Next(); i++ {
-			req.SetBody([]byte(body(i)))
+			path, body := next(i)
+			req.SetRequestURI(path)
+			req.SetBody([]byte(body))
 			rc.Init(&req, remote, nil)
 			handler(&rc)
-			if rc.Response.StatusCode() != want {
-				b.Fatalf("status %d: %s", rc.Response.StatusCode(), rc.Response.Body())
+			if code := rc.Response.StatusCode(); code != 200 && code != 204 {
+				b.Fatalf("%s: status %d: %s", path, code, rc.Response.Body())
 			}
 		}
 	})

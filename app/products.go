@@ -24,15 +24,8 @@ type productInput struct {
 	Features         []productFeatureInput `json:"features"`
 }
 
-// productFeatureInput is a feature of a product payload.
-type productFeatureInput struct {
-	Code                   string `json:"code"`
-	Name                   string `json:"name"`
-	Floating               bool   `json:"floating"`
-	MaxSimultaneousUsers   int    `json:"max_simultaneous_users"`
-	FloatingTimeoutMinutes int    `json:"floating_timeout_minutes"`
-	MaxBorrowHours         int    `json:"max_borrow_hours"`
-}
+// productFeatureInput is a feature of a product payload: as the APIs show it.
+type productFeatureInput = apiFeature
 
 // product validates a new product: the first bad field is the answer.
 func (in productInput) product() (store.Product, error) {
