@@ -43,6 +43,12 @@ func (s Seat) ExpiresAt(timeout time.Duration) time.Time {
 type Pool struct {
 	sync.Mutex
 	seats map[int64]*Seat
+
+	// used is the count of seats held at usedAt, kept until a seat is put or removed: refreshes
+	// keep a held seat held, so most requests of a second count nothing.
+	used    int
+	usedAt  time.Time
+	usedFor time.Duration
 }
 
 // Seat is the device's seat, if the pool knows one (held or not).
@@ -56,12 +62,16 @@ func (p *Pool) Seat(device int64) (Seat, bool) {
 
 // Used counts the seats held at now.
 func (p *Pool) Used(now time.Time, timeout time.Duration) int {
+	if now.Equal(p.usedAt) && timeout == p.usedFor {
+		return p.used
+	}
 	n := 0
 	for _, s := range p.seats {
 		if s.Held(now, timeout) {
 			n++
 		}
 	}
+	p.used, p.usedAt, p.usedFor = n, now, timeout
 	return n
 }
 
@@ -90,6 +100,7 @@ func (p *Pool) Refresh(device int64, now time.Time, timeout time.Duration) (Seat
 
 // Put records a seat as written to the database, and forgets the expired ones written away with it.
 func (p *Pool) Put(s Seat, freed []int64) {
+	p.usedAt = time.Time{}
 	for _, d := range freed {
 		delete(p.seats, d)
 	}
@@ -97,7 +108,10 @@ func (p *Pool) Put(s Seat, freed []int64) {
 }
 
 // Remove forgets a device's seat, released in the database.
-func (p *Pool) Remove(device int64) { delete(p.seats, device) }
+func (p *Pool) Remove(device int64) {
+	p.usedAt = time.Time{}
+	delete(p.seats, device)
+}
 
 // Table holds the pools in memory and the refreshes not written yet.
 type Table struct {
