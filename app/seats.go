@@ -85,6 +85,7 @@ func (s *Server) takeSeat(p *floating.Pool, k floating.Key, deviceID int64, now 
 		}
 	}
 	p.Put(seat, freed)
+	s.devices.seats.Touched(k, deviceID, now) // its use of the feature, with the next batch
 	return seat, s.queueSeatWrite(store.SeatWrite{LicenseID: k.License, FeatureID: k.Feature, DeviceID: deviceID, At: now,
 		Freed: freed, Cutoff: now.Add(-timeout), BorrowedUntil: borrowUntil})
 }

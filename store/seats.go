@@ -171,11 +171,11 @@ type SeatWrite struct {
 	BorrowedUntil time.Time
 }
 
-// WriteSeats writes seats taken, borrowed and released, and the devices' use of the features,
-// all in one transaction: the seats of many requests share one commit, and its statements are
+// WriteSeats writes seats taken, borrowed and released, all in one transaction (the devices' use
+// of the features follows with TouchFeatures): the seats of many requests share one commit, and its statements are
 // prepared once for good.
 func (db *DB) WriteSeats(ctx context.Context, ws []SeatWrite) error {
-	stmts, err := db.prepare(ctx, releaseSeatSQL, freeSeatSQL, holdSeatSQL, touchFeatureSQL)
+	stmts, err := db.prepare(ctx, releaseSeatSQL, freeSeatSQL, holdSeatSQL)
 	if err != nil {
 		return err
 	}
@@ -225,10 +225,7 @@ func (st *seatStatements) write(ctx context.Context, w SeatWrite) error {
 	if !w.BorrowedUntil.IsZero() {
 		borrowed = w.BorrowedUntil.Unix()
 	}
-	if err := st.exec(ctx, holdSeatSQL, w.LicenseID, w.FeatureID, w.DeviceID, now, now, borrowed); err != nil {
-		return err
-	}
-	return st.exec(ctx, touchFeatureSQL, w.DeviceID, w.FeatureID, now, now)
+	return st.exec(ctx, holdSeatSQL, w.LicenseID, w.FeatureID, w.DeviceID, now, now, borrowed)
 }
 
 const touchFeatureSQL = `INSERT INTO device_features (device_id, feature_id, first_used_at, last_used_at) VALUES (?, ?, ?, ?)
