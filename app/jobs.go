@@ -24,6 +24,8 @@ func (s *Server) newScheduler() (gocron.Scheduler, error) {
 		// Hourly rather than daily: each run is idempotent, and a day's changes then never wait long.
 		{"license lifecycle", time.Hour, s.licenseLifecycle},
 		{"flush device last-seen times", 5 * time.Second, s.flushSeen},
+		// A minute is fine-grained enough for heartbeats counted in minutes.
+		{"deactivate silent devices", time.Minute, s.cullSilentDevices},
 		{"retry webhook delivery", webhookRetryEvery, func(context.Context) error { s.wakeWebhooks(); return nil }},
 		{"prune webhook events", time.Hour, s.pruneWebhookEvents},
 		{"invoice overdue events", time.Hour, s.markOverdueInvoices},

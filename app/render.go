@@ -16,6 +16,8 @@ import (
 func (s *Server) templateFuncs() template.FuncMap {
 	funcs := template.FuncMap{
 		"asset": s.assets.url,
+		// publicKey is the key devices check signed answers and license files with (DESIGN §9).
+		"publicKey": func() string { return s.signer.PublicKey() },
 		"date": func(t time.Time) string {
 			if t.IsZero() {
 				return "—"

@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite"
@@ -35,6 +36,9 @@ type DB struct {
 	write *sql.DB
 	read  *sql.DB
 	path  string
+
+	// prepared are statements of the hot write paths, prepared once on the write connection.
+	prepared sync.Map // query → *sql.Stmt
 
 	// applied are the migrations this Open applied, for `keyward migrate` to report.
 	applied []string
@@ -156,6 +160,29 @@ func (db *DB) inTx(ctx context.Context, pool *sql.DB, fn func(*Tx) error) error 
 		db.EventsQueued()
 	}
 	return nil
+}
+
+// prepare prepares queries once on the write pool (outside any transaction: the pool has one
+// connection), for use in its transactions through inTx's tx.StmtContext. Parsing SQL costs more
+// than running the statements of the hot write paths.
+func (db *DB) prepare(ctx context.Context, queries ...string) (map[string]*sql.Stmt, error) {
+	out := make(map[string]*sql.Stmt, len(queries))
+	for _, q := range queries {
+		if s, ok := db.prepared.Load(q); ok {
+			out[q] = s.(*sql.Stmt)
+			continue
+		}
+		s, err := db.write.PrepareContext(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		if old, loaded := db.prepared.LoadOrStore(q, s); loaded {
+			s.Close()
+			s = old.(*sql.Stmt)
+		}
+		out[q] = s
+	}
+	return out, nil
 }
 
 // conflictOr turns SQLite's UNIQUE violations into ErrConflict.
