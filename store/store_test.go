@@ -8,6 +8,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"keyward/store/storetest"
 )
 
 func openTest(t *testing.T, path string, migrationFS fstest.MapFS) (*DB, error) {
@@ -117,7 +119,7 @@ func TestFailedMigrationLeavesNoPartialSchema(t *testing.T) {
 }
 
 func TestEmbeddedMigrationsAndErrors(t *testing.T) {
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "k.db"))
+	db, err := Open(context.Background(), storetest.Target(t, t.TempDir()))
 	if err != nil {
 		t.Fatal(err)
 	}

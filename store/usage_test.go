@@ -4,18 +4,19 @@ import (
 	"cmp"
 	"context"
 	"math/rand/v2"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
 	"time"
+
+	"keyward/store/storetest"
 )
 
 // testLicense makes a database with one license to report usage for.
 func testLicense(t testing.TB) (*DB, int64) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "k.db"))
+	db, err := Open(ctx, storetest.Target(t, t.TempDir()))
 	if err != nil {
 		t.Fatal(err)
 	}
