@@ -58,7 +58,7 @@ type AuditFilter struct {
 
 // ListAudit lists the entries of f newest first, and how many match in all.
 func (db *DB) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, int, error) {
-	cond := ` FROM audit_log WHERE 1`
+	cond := ` FROM audit_log WHERE 1 = 1`
 	var args []any
 	if f.OrgID != 0 {
 		cond += ` AND org_id = ?`

@@ -133,8 +133,8 @@ func upsertSetup(ctx context.Context, tx *Tx, licenseID int64, name string, e *E
 	}
 	err := tx.QueryRowContext(ctx, `INSERT INTO setups (license_id, name, aps, rooms, created_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (license_id, name) DO UPDATE SET
-			aps = CASE WHEN ? THEN excluded.aps ELSE setups.aps END,
-			rooms = CASE WHEN ? THEN excluded.rooms ELSE setups.rooms END
+			aps = CASE WHEN ? = 1 THEN excluded.aps ELSE setups.aps END,
+			rooms = CASE WHEN ? = 1 THEN excluded.rooms ELSE setups.rooms END
 		RETURNING id`, licenseID, name, aps, rooms, tx.now.Unix(), e != nil, e != nil).Scan(&id)
 	return id, err
 }

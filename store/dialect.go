@@ -28,8 +28,9 @@ type dialect interface {
 	args(args []any) []any
 	// conflict tells whether err is a UNIQUE or PRIMARY KEY violation.
 	conflict(err error) bool
-	// retry tells whether a write transaction that failed with err may simply run again.
-	retry(err error) bool
+	// retry tells whether a write transaction that failed with err (at its attempt-th run) may
+	// simply run again.
+	retry(err error, attempt int) bool
 	// writeTx is how write transactions begin.
 	writeTx() *sql.TxOptions
 	// readTx is how read transactions begin.
@@ -55,7 +56,7 @@ func (sqliteDialect) conflict(err error) bool {
 	var se *sqlite.Error
 	return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
 }
-func (sqliteDialect) retry(error) bool        { return false } // one writer: nothing to retry
+func (sqliteDialect) retry(error, int) bool   { return false } // one writer: nothing to retry
 func (sqliteDialect) writeTx() *sql.TxOptions { return nil }
 func (sqliteDialect) readTx() *sql.TxOptions  { return nil }
 func (sqliteDialect) returningID(string) bool { return false }
@@ -88,10 +89,14 @@ func (d *pgDialect) rawTables() string {
 func (d *pgDialect) insertRaw(ctx context.Context, tx *Tx, setupID int64, rows []rawRow) ([]bool, error) {
 	services, times, metrics := make([]int64, len(rows)), make([]int64, len(rows)), make([][]byte, len(rows))
 	at := make(map[[2]int64]int, len(rows))
+	days := map[int64]bool{}
 	for i, r := range rows {
 		services[i], times[i], metrics[i] = r.service, r.time.Unix(), r.metrics
 		at[[2]int64{r.service, times[i]}] = i
-		if err := d.partition(ctx, times[i]-times[i]%secondsPerDay); err != nil {
+		days[times[i]-times[i]%secondsPerDay] = true
+	}
+	for day := range days {
+		if err := d.partition(ctx, day); err != nil {
 			return nil, err
 		}
 	}
@@ -102,6 +107,9 @@ func (d *pgDialect) insertRaw(ctx context.Context, tx *Tx, setupID int64, rows [
 	res, err := tx.Tx.QueryContext(ctx, `INSERT INTO usage_raw (setup_id, service_id, t, metrics)
 		SELECT $1, s, t, m FROM unnest($2::bigint[], $3::bigint[], $4::bytea[]) AS u(s, t, m)
 		ON CONFLICT DO NOTHING RETURNING service_id, t`, setupID, services, times, metrics)
+	if missingPartition(err) {
+		d.partitions.Clear() // dropped by another instance's retention job: the transaction runs again
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -138,11 +146,7 @@ func (d *pgDialect) partition(ctx context.Context, day int64) error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	// Remembered only from yesterday on: the retention (at least a day) never drops those, while
-	// an older one may be dropped by another instance and come back with a history import.
-	if day >= time.Now().Unix()-2*secondsPerDay {
-		d.partitions.Store(day, true)
-	}
+	d.partitions.Store(day, true)
 	return nil
 }
 
@@ -187,9 +191,22 @@ func (d *pgDialect) conflict(err error) bool {
 	return errors.As(err, &pe) && pe.Code == "23505"
 }
 
-func (d *pgDialect) retry(err error) bool {
+func (d *pgDialect) retry(err error, attempt int) bool {
 	var pe *pgconn.PgError
-	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01") // serialization failure, deadlock
+	if !errors.As(err, &pe) {
+		return false
+	}
+	// A serialization failure or a deadlock: the transaction lost a race and may run again. A
+	// UNIQUE violation may be one too (two transactions inserting the same row, where SQLite's one
+	// writer would have shown the second the first's row): it is tried once more, and then it is a
+	// conflict.
+	return pe.Code == "40001" || pe.Code == "40P01" || pe.Code == "23505" && attempt == 1 || missingPartition(err) && attempt <= 2
+}
+
+// missingPartition tells whether err is an insert into a day of usage_raw without its partition.
+func missingPartition(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23514" && strings.HasPrefix(pe.Message, "no partition")
 }
 
 func (d *pgDialect) writeTx() *sql.TxOptions { return &sql.TxOptions{Isolation: sql.LevelSerializable} }
@@ -230,8 +247,17 @@ func rewriteForPostgres(q string) string {
 			b.WriteString(q[i : i+j])
 			i += j - 1
 		case c == '?':
-			n++
-			fmt.Fprintf(&b, "$%d", n)
+			j := i + 1
+			for j < len(q) && q[j] >= '0' && q[j] <= '9' {
+				j++
+			}
+			if j > i+1 { // ?NNN: that argument
+				b.WriteString("$" + q[i+1:j])
+				i = j - 1
+			} else {
+				n++
+				fmt.Fprintf(&b, "$%d", n)
+			}
 		case isWordStart(q, i):
 			j := i
 			for j < len(q) && isWordByte(q[j]) {

@@ -161,7 +161,7 @@ func (db *DB) ListOrgs(ctx context.Context, f OrgFilter) ([]Org, int, error) {
 	var where []string
 	var args []any
 	if !f.All {
-		or := []string{"0"}
+		or := []string{"1 = 0"}
 		if len(f.IDs) > 0 {
 			or = append(or, "o.id IN ("+placeholders(len(f.IDs))+")")
 			args = append(args, ids(f.IDs)...)

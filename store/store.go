@@ -240,7 +240,7 @@ func (tx *Tx) today() string { return tx.now.Format(time.DateOnly) }
 func (db *DB) update(ctx context.Context, fn func(*Tx) error) error {
 	for attempt := 1; ; attempt++ {
 		err := db.inTx(ctx, db.write, db.dialect.writeTx(), fn)
-		if err == nil || attempt == 20 || !db.dialect.retry(err) || ctx.Err() != nil {
+		if err == nil || attempt == 20 || !db.dialect.retry(err, attempt) || ctx.Err() != nil {
 			return err
 		}
 		time.Sleep(time.Duration(attempt*attempt) * time.Millisecond)

@@ -416,12 +416,6 @@ func (db *DB) ImportHourlyUsage(ctx context.Context, licenseID int64, setup stri
 		if err != nil {
 			return err
 		}
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO usage_hourly (setup_id, hour, service_id, metric_id, count, sum, sum_hi, min, max)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
 		names := map[string]int64{}
 		id := func(name string) (int64, error) {
 			if n, ok := names[name]; ok {
@@ -432,7 +426,8 @@ func (db *DB) ImportHourlyUsage(ctx context.Context, licenseID int64, setup stri
 			return n, err
 		}
 		days := map[string]bool{}
-		added := rollupDeltas{} // by day: the hours that were new
+		rows := make(map[rollupKey]HourlyUsage, len(hours)) // the first of each hour × service × metric
+		var keys []rollupKey
 		var first time.Time
 		for _, h := range hours {
 			service, err := id(h.Service)
@@ -444,15 +439,11 @@ func (db *DB) ImportHourlyUsage(ctx context.Context, licenseID int64, setup stri
 				return err
 			}
 			hour := h.Hour.UTC().Truncate(time.Hour)
-			sum := h.Sum.Add(Sum{})
-			res, err := stmt.ExecContext(ctx, setupID, hour.Unix(), service, metric, h.Count, sum.Lo, sum.Hi, h.Min, h.Max)
-			if err != nil {
-				return err
-			}
-			if n, err := res.RowsAffected(); err != nil {
-				return err
-			} else if n > 0 {
-				added.add(rollupKey{hour.Unix() - hour.Unix()%secondsPerDay, service, metric}, h.Count, sum, h.Min, h.Max)
+			k := rollupKey{hour.Unix(), service, metric}
+			if _, ok := rows[k]; !ok {
+				h.Sum = h.Sum.Add(Sum{})
+				rows[k] = h
+				keys = append(keys, k)
 			}
 			if h.Metric == CoresMetric {
 				days[hour.Format(time.DateOnly)] = true
@@ -460,6 +451,37 @@ func (db *DB) ImportHourlyUsage(ctx context.Context, licenseID int64, setup stri
 			if first.IsZero() || hour.Before(first) {
 				first = hour
 			}
+		}
+		added := rollupDeltas{} // by day: the hours that were new
+		for len(keys) > 0 {     // in statements of up to 500 rows: fewer round trips, within SQLite's limit of arguments
+			n := min(len(keys), 500)
+			args := make([]any, 0, 9*n)
+			for _, k := range keys[:n] {
+				h := rows[k]
+				args = append(args, setupID, k.start, k.service, k.metric, h.Count, h.Sum.Lo, h.Sum.Hi, h.Min, h.Max)
+			}
+			res, err := tx.QueryContext(ctx, `INSERT INTO usage_hourly (setup_id, hour, service_id, metric_id, count, sum, sum_hi, min, max)
+				VALUES `+strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?), ", n-1)+`(?, ?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT DO NOTHING RETURNING hour, service_id, metric_id`, args...)
+			if err != nil {
+				return err
+			}
+			for res.Next() {
+				var k rollupKey
+				if err := res.Scan(&k.start, &k.service, &k.metric); err != nil {
+					res.Close()
+					return err
+				}
+				h := rows[k]
+				added.add(rollupKey{k.start - k.start%secondsPerDay, k.service, k.metric}, h.Count, h.Sum, h.Min, h.Max)
+			}
+			if err := res.Close(); err != nil {
+				return err
+			}
+			if err := res.Err(); err != nil {
+				return err
+			}
+			keys = keys[n:]
 		}
 		if first.IsZero() {
 			return nil
@@ -592,7 +614,7 @@ func (db *DB) UsageBuckets(ctx context.Context, licenseID int64, from, to time.T
 		if err != nil {
 			return err
 		}
-		names, err := newNameReader(ctx, tx)
+		names, err := db.newNameReader(ctx)
 		if err != nil {
 			return err
 		}
@@ -658,15 +680,17 @@ func (db *DB) usageMonths(ctx context.Context, licenseID int64, from, to time.Ti
 	return nil
 }
 
-// nameReader reads service and metric names by id, each once.
+// nameReader reads service and metric names by id, each once, on a connection of its own: a
+// name never changes once written, and PostgreSQL runs one query at a time on a connection, so
+// the names cannot be read on the transaction whose rows are being read.
 type nameReader struct {
 	ctx   context.Context
-	stmt  *Stmt
+	stmt  *sql.Stmt
 	names map[int64]string
 }
 
-func newNameReader(ctx context.Context, tx *Tx) (*nameReader, error) {
-	stmt, err := tx.PrepareContext(ctx, `SELECT name FROM usage_names WHERE id = ?`)
+func (db *DB) newNameReader(ctx context.Context) (*nameReader, error) {
+	stmt, err := db.read.PrepareContext(ctx, db.dialect.query(`SELECT name FROM usage_names WHERE id = ?`))
 	return &nameReader{ctx: ctx, stmt: stmt, names: map[int64]string{}}, err
 }
 

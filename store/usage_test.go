@@ -44,7 +44,7 @@ func testLicense(t testing.TB) (*DB, int64) {
 		product, _ := res.LastInsertId()
 		res, err = tx.Exec(`INSERT INTO licenses (product_id, organization_id, distributor_id, key_hash, key_enc, key_suffix,
 			status, currency, payment_period, term_years, created_at, updated_at)
-			VALUES (?, ?, ?, x'01', x'01', 'AAAAA', 'in_use', 'EUR', 'monthly', 1, 0, 0)`, product, client.ID, dist.ID)
+			VALUES (?, ?, ?, ?, ?, 'AAAAA', 'in_use', 'EUR', 'monthly', 1, 0, 0)`, product, client.ID, dist.ID, []byte{1}, []byte{1})
 		if err != nil {
 			return err
 		}
