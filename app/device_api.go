@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -73,6 +74,32 @@ type licenseState struct {
 
 func newDeviceCache() *deviceCache {
 	return &deviceCache{byKey: map[[32]byte]*licenseState{}, keyOf: map[int64][32]byte{}, seen: map[int64]time.Time{}}
+}
+
+// forgetLicense drops a changed license from the device cache of this instance and, through the
+// database, of every other instance on it (DESIGN §10: within a second).
+func (s *Server) forgetLicense(ctx context.Context, licenseID int64) {
+	s.devices.forget(licenseID)
+	if err := s.db.Announce(context.WithoutCancel(ctx), fmt.Sprintf("license %d", licenseID)); err != nil {
+		s.log.Error("unable to tell the other instances of a license change", "license_id", licenseID, "error", err)
+	}
+}
+
+// changeAnnounced applies a change another instance (or this one) announced.
+func (s *Server) changeAnnounced(change string) {
+	var id int64
+	if _, err := fmt.Sscanf(change, "license %d", &id); err == nil {
+		s.devices.forget(id)
+	}
+}
+
+// forgetAll empties the cache: changes may have been missed.
+func (d *deviceCache) forgetAll() {
+	d.mu.Lock()
+	d.gen.Add(1)
+	clear(d.byKey)
+	clear(d.keyOf)
+	d.mu.Unlock()
 }
 
 // forget drops a license from the cache; its next request reads it again.
@@ -293,7 +320,7 @@ func (s *Server) deviceValidate(c *fiber.Ctx) error {
 			if err := s.db.ReportElements(c.UserContext(), st.lic.ID, r.Setup, e); err != nil {
 				return err
 			}
-			s.devices.forget(st.lic.ID)
+			s.forgetLicense(c.UserContext(), st.lic.ID)
 			if st, err = s.deviceAuthAgain(c, st); err != nil {
 				return err
 			}
@@ -363,7 +390,7 @@ func (s *Server) deviceActivate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.devices.forget(l.ID)
+	s.forgetLicense(c.UserContext(), l.ID)
 	return c.JSON(fiber.Map{"license": deviceLicense(l), "device": apiDevice(d)})
 }
 
@@ -382,7 +409,7 @@ func (s *Server) deviceDeactivate(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
-	s.devices.forget(st.lic.ID)
+	s.forgetLicense(c.UserContext(), st.lic.ID)
 	return c.SendStatus(http.StatusNoContent)
 }
 

@@ -61,7 +61,7 @@ func (s *Server) licenseLifecycle(ctx context.Context) error {
 		_, err := s.db.ChangeLicense(ctx, d.ID, store.Actor{}, func(*store.License, time.Time) (store.LicenseChange, error) {
 			return store.LicenseChange{}, nil
 		})
-		s.devices.forget(d.ID)
+		s.forgetLicense(ctx, d.ID)
 		if err != nil {
 			return err
 		}

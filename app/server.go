@@ -66,6 +66,7 @@ type Server struct {
 	deviceByKey   *ratelimit.Limiter // nil: --device-rate 0
 	deviceByIP    *ratelimit.Limiter
 	devices       *deviceCache
+	stopChanges   func() // ends the subscription to the changes other instances announce
 
 	// signInByDevice limits the sign-ins of browsers that signed in to the account before.
 	signInByDevice *ratelimit.Limiter
@@ -192,6 +193,14 @@ func (s *Server) Listen(addr string) error {
 		ln.Close()
 		return fmt.Errorf("--metrics-addr: %w", err)
 	}
+	// Other instances on the database tell their license changes: listen before answering devices.
+	ready, stop := s.db.Subscribe(s.log, s.changeAnnounced, s.devices.forgetAll)
+	s.stopChanges = stop
+	select {
+	case <-ready:
+	case <-time.After(startupMailWait):
+		s.log.Warn("not yet listening to the other instances' changes; trying on")
+	}
 	go func() {
 		if err := s.fiber.Listener(ln); err != nil {
 			s.log.Error("server stopped", "error", err)
@@ -234,6 +243,9 @@ func (s *Server) Close(ctx context.Context) error {
 	}
 	errs = append(errs, s.scheduler.Shutdown())
 	errs = append(errs, s.flushSeen(context.Background()))
+	if s.stopChanges != nil {
+		s.stopChanges()
+	}
 	s.outbox.stop()
 	s.webhooks.stop()
 	return errors.Join(errs...)

@@ -124,22 +124,24 @@ func (db *DB) Announce(ctx context.Context, change string) error {
 }
 
 // Subscribe calls fn with each change any instance announces, from a connection of its own,
-// until the database closes. When the connection is lost, changes may have been missed: lost is
-// called once it is back, so that whatever was kept in memory is read again. On SQLite it does
-// nothing. ready is closed once the first LISTEN is in place.
-func (db *DB) Subscribe(log *slog.Logger, fn func(change string), lost func()) (ready <-chan struct{}) {
+// until stop is called or the database closes. When the connection is lost, changes may have been
+// missed: lost is called once it is back, so that whatever was kept in memory is read again. On
+// SQLite it does nothing. ready is closed once the first LISTEN is in place.
+func (db *DB) Subscribe(log *slog.Logger, fn func(change string), lost func()) (ready <-chan struct{}, stop func()) {
 	first := make(chan struct{})
 	if db.pg == nil {
 		close(first)
-		return first
+		return first, func() {}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
 	db.pg.mu.Lock()
 	db.pg.stop = append(db.pg.stop, cancel)
 	db.pg.mu.Unlock()
 	db.pg.wg.Add(1)
 	go func() {
 		defer db.pg.wg.Done()
+		defer close(done)
 		var once sync.Once
 		for attempt := 0; ctx.Err() == nil; attempt++ {
 			err := db.listen(ctx, func() {
@@ -159,7 +161,7 @@ func (db *DB) Subscribe(log *slog.Logger, fn func(change string), lost func()) (
 			}
 		}
 	}()
-	return first
+	return first, func() { cancel(); <-done }
 }
 
 // listen holds one LISTEN connection until it fails or ctx ends.
@@ -207,4 +209,33 @@ func (db *DB) CheckInstanceSecret(ctx context.Context, check string) error {
 		}
 		return nil
 	})
+}
+
+// hold runs read, then work, then write, so that several instances never work on one queued row
+// at once (DESIGN §10). On PostgreSQL the three share one READ COMMITTED transaction, and read
+// locks its row with the lock clause it is given (FOR UPDATE SKIP LOCKED: a row another instance
+// holds is skipped, and read finds nothing); a worker that dies lets go of its row at once. On
+// SQLite one process delivers each queue from one worker: read and write are transactions of
+// their own, and the lock clause is empty. held is false when read found nothing; write may be nil.
+func (db *DB) hold(ctx context.Context, lock string, read func(tx *Tx, lock string) (bool, error), work func() error,
+	write func(*Tx) error) (held bool, err error) {
+	if db.pg == nil {
+		if err := db.view(ctx, func(tx *Tx) error { held, err = read(tx, ""); return err }); err != nil || !held {
+			return false, err
+		}
+		if err := work(); err != nil || write == nil {
+			return true, err
+		}
+		return true, db.update(ctx, write)
+	}
+	err = db.inTx(ctx, db.write, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, func(tx *Tx) error {
+		if held, err = read(tx, " "+lock); err != nil || !held {
+			return err
+		}
+		if err := work(); err != nil || write == nil {
+			return err
+		}
+		return write(tx)
+	})
+	return held, err
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"path"
@@ -240,10 +241,11 @@ func (tx *Tx) today() string { return tx.now.Format(time.DateOnly) }
 func (db *DB) update(ctx context.Context, fn func(*Tx) error) error {
 	for attempt := 1; ; attempt++ {
 		err := db.inTx(ctx, db.write, db.dialect.writeTx(), fn)
-		if err == nil || attempt == 20 || !db.dialect.retry(err, attempt) || ctx.Err() != nil {
+		if err == nil || attempt == 30 || !db.dialect.retry(err, attempt) || ctx.Err() != nil {
 			return err
 		}
-		time.Sleep(time.Duration(attempt*attempt) * time.Millisecond)
+		// Spread the next runs of the transactions that lost the same race.
+		time.Sleep(time.Duration(attempt*attempt)*time.Millisecond/2 + rand.N(time.Duration(attempt*attempt)*time.Millisecond))
 	}
 }
 
