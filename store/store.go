@@ -276,7 +276,7 @@ func (db *DB) inTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fu
 // conflictOr turns UNIQUE violations into ErrConflict.
 func (db *DB) conflictOr(err error) error {
 	if db.dialect.conflict(err) {
-		return fmt.Errorf("%w: %s", ErrConflict, err.Error())
+		return fmt.Errorf("%w: %w", ErrConflict, err)
 	}
 	return err
 }

@@ -1,0 +1,130 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"keyward/store"
+	"keyward/store/storetest"
+)
+
+// secondInstance starts another instance of the app on the same database and instance secret,
+// as a second VM behind a load balancer would be (DESIGN §10).
+func (a *testApp) secondInstance() *testApp {
+	a.t.Helper()
+	b := &testApp{t: a.t, dir: a.dir, clock: a.clock, cfg: a.cfg, target: a.target}
+	b.start()
+	a.t.Cleanup(b.stop)
+	return b
+}
+
+func needPostgres(t *testing.T) {
+	t.Helper()
+	if !storetest.Postgres() {
+		t.Skip("several instances share a PostgreSQL database: set " + storetest.EnvVar + " (make test and CI do)")
+	}
+}
+
+// within polls check until it holds or the time is up, and tells whether it held.
+func within(d time.Duration, check func() bool) bool {
+	deadline := time.Now().Add(d)
+	for {
+		if check() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestTwoInstancesShareLicenseChanges: a key regenerated or a license denied through one instance
+// fails on the device API of the other within a second, although the other had it in its cache.
+func TestTwoInstancesShareLicenseChanges(t *testing.T) {
+	needPostgres(t)
+	w := newLicenseWorld(t)
+	b := w.a.secondInstance()
+	onB := func(key, path string, body any) (int, map[string]any) { return b.call("License "+key, http.MethodPost, path, body) }
+
+	id, old := w.newLicense(nil)
+	if status, _ := w.device(old, "/api/v1/activate", map[string]any{"fingerprint": "a"}); status != http.StatusOK {
+		t.Fatal("activation on the first instance failed")
+	}
+	// The second instance learns of the activation (a device its cache did not hold) at once.
+	if !within(time.Second, func() bool {
+		_, out := onB(old, "/api/v1/validate", map[string]any{"fingerprint": "a"})
+		return out["code"] == "VALID"
+	}) {
+		t.Fatal("the second instance does not see the device activated on the first")
+	}
+	start := time.Now()
+	key := w.mustAPI(w.distToken, http.MethodPost, fmt.Sprintf("/api/v1/licenses/%d/regenerate-key", id), http.StatusOK, nil)["key"].(string)
+	if !within(time.Second, func() bool {
+		status, _ := onB(old, "/api/v1/validate", map[string]any{"fingerprint": "a"})
+		return status == http.StatusUnauthorized
+	}) {
+		t.Fatal("the old key still works on the second instance a second after it was regenerated on the first")
+	}
+	t.Logf("the regenerated key failed on the second instance after %s", time.Since(start).Round(time.Millisecond))
+	if _, out := onB(key, "/api/v1/validate", map[string]any{"fingerprint": "a"}); out["code"] != "VALID" {
+		t.Errorf("the new key on the second instance: %v", out)
+	}
+
+	w.mustAPI(w.distToken, http.MethodPost, fmt.Sprintf("/api/v1/licenses/%d/status", id), http.StatusOK,
+		map[string]any{"action": "deny", "reason": "unpaid"})
+	if !within(time.Second, func() bool {
+		_, out := onB(key, "/api/v1/validate", map[string]any{"fingerprint": "a"})
+		return out["code"] == "ACCESS_DENIED"
+	}) {
+		t.Error("a license denied on the first instance is still valid on the second after a second")
+	}
+}
+
+// TestTwoInstancesShareSessions: a person signed in through one instance is signed in on the other.
+func TestTwoInstancesShareSessions(t *testing.T) {
+	needPostgres(t)
+	a := newTestApp(t)
+	b := a.secondInstance()
+	person := a.browser()
+	person.signIn(adminEmail, adminPassword)
+	onB := *person
+	onB.app = b
+	if resp := onB.get("/profile"); resp.StatusCode != http.StatusOK {
+		t.Errorf("the profile page on the second instance: %d, want 200 with the first's session", resp.StatusCode)
+	}
+}
+
+// TestTwoInstancesSendEachEmailOnce: both instances deliver the one outbox, and every email
+// reaches the mail server once.
+func TestTwoInstancesSendEachEmailOnce(t *testing.T) {
+	needPostgres(t)
+	mail := newMailServer(t)
+	a := newTestApp(t, func(c *Config) { c.SMTPURL = mail.url() })
+	b := a.secondInstance()
+	var emails []store.Email
+	for i := range 40 {
+		emails = append(emails, store.Email{MessageID: fmt.Sprintf("<once-%d@keyward.test>", i), To: fmt.Sprintf("p%d@keyward.test", i),
+			Subject: fmt.Sprintf("Once %d", i), Text: "once", HTML: "<p>once</p>", Template: "test"})
+	}
+	if err := a.db.EnqueueEmails(context.Background(), emails...); err != nil {
+		t.Fatal(err)
+	}
+	a.srv.wakeOutbox()
+	b.srv.wakeOutbox()
+	if !within(15*time.Second, func() bool { return len(mail.received()) >= len(emails) }) {
+		t.Fatalf("%d of %d emails arrived", len(mail.received()), len(emails))
+	}
+	seen := map[string]int{}
+	for _, m := range mail.received() {
+		seen[m.MessageID]++
+	}
+	for _, e := range emails {
+		if seen[e.MessageID] != 1 {
+			t.Errorf("%s arrived %d times, want once", e.MessageID, seen[e.MessageID])
+		}
+	}
+}
