@@ -19,12 +19,17 @@ build: assets
 run: build
 	./$(BIN) --demo --data ./data --addr 127.0.0.1:8080
 
-## test: tidy modules, vet, formatting and every test (browser tests need Debian's chromium)
+## test: tidy modules, vet, formatting and every test (browser tests need Debian's chromium), on SQLite;
+## then, when KEYWARD_TEST_DATABASE holds a postgres:// URL (a role that may create databases), the
+## same tests again on PostgreSQL, each test in a database of its own
 test: assets tidy-check
 	$(GO) vet ./...
 	@unformatted=$$(gofmt -l $$(find . -name '*.go' -not -path './node_modules/*')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
-	$(GO) test -timeout 20m ./...
+	KEYWARD_TEST_DATABASE= $(GO) test -timeout 20m ./...
+	@if [ -n "$$KEYWARD_TEST_DATABASE" ]; then echo "== the same tests on PostgreSQL"; \
+	  $(GO) test -timeout 30m ./...; \
+	else echo "== KEYWARD_TEST_DATABASE is not set: the tests ran on SQLite only"; fi
 
 ## tidy-check: go.mod and go.sum are as `go mod tidy` leaves them (it prints what it would change)
 tidy-check:
