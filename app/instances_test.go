@@ -48,7 +48,9 @@ func TestTwoInstancesShareLicenseChanges(t *testing.T) {
 	needPostgres(t)
 	w := newLicenseWorld(t)
 	b := w.a.secondInstance()
-	onB := func(key, path string, body any) (int, map[string]any) { return b.call("License "+key, http.MethodPost, path, body) }
+	onB := func(key, path string, body any) (int, map[string]any) {
+		return b.call("License "+key, http.MethodPost, path, body)
+	}
 
 	id, old := w.newLicense(nil)
 	if status, _ := w.device(old, "/api/v1/activate", map[string]any{"fingerprint": "a"}); status != http.StatusOK {
