@@ -35,9 +35,11 @@ test: assets tidy-check
 tidy-check:
 	@$(GO) mod tidy -diff || { echo "go.mod or go.sum is not tidy: run go mod tidy"; exit 1; }
 
-## bench: Go benchmarks, then load runs with wrk (Debian's) against a real server on loopback
+## bench: Go benchmarks, then load runs with wrk (Debian's) against a real server on loopback, on SQLite;
+## then, when KEYWARD_BENCH_DATABASE (or KEYWARD_TEST_DATABASE) names a PostgreSQL server, two
+## instances on a new database of it (.ci/bench-postgres)
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	KEYWARD_TEST_DATABASE= $(GO) test -run '^$$' -bench . -benchmem ./...
 	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk"; exit 1; }
 	@addr=$(BENCH_ADDR); if curl -s -o /dev/null http://$$addr/; then \
 	  echo "something already listens on $$addr: choose another address with make bench BENCH_ADDR=127.0.0.1:PORT"; exit 1; fi; \
@@ -62,6 +64,7 @@ bench: build
 	  ber=$$(api http://$$addr/api/v1/licenses?q=BER-MITTE | python3 -c 'import json,sys; print(json.load(sys.stdin)["licenses"][0]["id"])'); \
 	  echo "== GET /api/v1/licenses/$$ber/estimate (demo license, 90 days of usage): wrk -t2 -c10 -d10s"; \
 	  wrk -t2 -c10 -d10s --latency -H "Authorization: Bearer $$token" http://$$addr/api/v1/licenses/$$ber/estimate | grep -E 'Requests/sec|Latency|50%|99%|Non-2xx'
+	./.ci/bench-postgres
 
 ## assets: the front-end packages of package.json, copied into assets/vendor/
 assets: $(VENDOR)

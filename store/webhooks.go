@@ -504,11 +504,11 @@ func (db *DB) QueueDepths(ctx context.Context) (QueueDepths, error) {
 	return q, err
 }
 
-// Size is the database's size in bytes: its pages, free ones included.
+// Size is the database's size in bytes: on SQLite its pages, free ones included.
 func (db *DB) Size(ctx context.Context) (int64, error) {
-	var pages, size int64
-	err := db.read.QueryRowContext(ctx, `SELECT page_count, page_size FROM pragma_page_count(), pragma_page_size()`).Scan(&pages, &size)
-	return pages * size, err
+	var size int64
+	err := db.read.QueryRowContext(ctx, db.dialect.sizeQuery()).Scan(&size)
+	return size, err
 }
 
 // ParentOrgs lists the vendor and the distributors, the organizations that may have webhook
