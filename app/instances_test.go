@@ -130,3 +130,29 @@ func TestTwoInstancesSendEachEmailOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestTwoInstancesDeliverEachEventOnceInOrder: both instances deliver the one webhook queue; the
+// endpoint gets every event once, in the order the changes were made.
+func TestTwoInstancesDeliverEachEventOnceInOrder(t *testing.T) {
+	needPostgres(t)
+	w := newLicenseWorld(t, allowPrivate)
+	b := w.a.secondInstance()
+	recv := newReceiver(t)
+	w.register(w.admin, 0, recv.url(), "license.created")
+	var want []float64
+	for range 12 {
+		want = append(want, float64(w.staffLicense(w.client)))
+		b.srv.wakeWebhooks() // the other instance's worker competes for every delivery
+	}
+	got := recv.wait(len(want))
+	if !within(time.Second, func() bool { return len(recv.deliveries()) > len(want) }) {
+		got = recv.deliveries()
+	} else {
+		t.Errorf("%d deliveries of %d events: some went out twice", len(recv.deliveries()), len(want))
+	}
+	for i, d := range got {
+		if id, _ := d.Event.Data["id"].(float64); i < len(want) && id != want[i] {
+			t.Errorf("delivery %d is of license %v, want %v: the events came out of order", i, id, want[i])
+		}
+	}
+}
