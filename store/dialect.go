@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
@@ -16,15 +17,19 @@ import (
 )
 
 // This file is the one place where SQLite and PostgreSQL differ. The queries of the store are
-// written once, in SQLite's words; on PostgreSQL each is rewritten once (and remembered) by
-// pgQuery: placeholders, LIKE, two-argument min/max and INSERT OR IGNORE. Migrations go through
-// pgSchema for the column types. What cannot be rewritten has a method of dialect here.
+// written once, in SQL both engines read, with SQLite's ? placeholders; on PostgreSQL each is
+// rewritten once (and remembered) by rewriteForPostgres: placeholders, LIKE, two-argument min/max
+// and INSERT OR IGNORE. Shared migrations go through pgSchema for the column types, and
+// migrations/postgres/ holds PostgreSQL's own files (0000_postgres.sql gives it the two SQLite
+// functions the queries use). What cannot be rewritten is a method of dialect here; what several
+// instances share (notifications, locks) is in postgres.go.
 
 // dialect is the engine a DB speaks to.
 type dialect interface {
 	// query rewrites a query of the store for the engine.
 	query(q string) string
-	// args adapts arguments (PostgreSQL keeps booleans in integer columns, as SQLite does).
+	// args adapts arguments: PostgreSQL keeps booleans in integer columns, as SQLite does, and
+	// text that is not valid UTF-8 has its bad bytes replaced.
 	args(args []any) []any
 	// conflict tells whether err is a UNIQUE or PRIMARY KEY violation.
 	conflict(err error) bool
@@ -35,8 +40,8 @@ type dialect interface {
 	writeTx() *sql.TxOptions
 	// readTx is how read transactions begin.
 	readTx() *sql.TxOptions
-	// identityTables are the tables whose id column is given by the database: an INSERT into one
-	// returns its id, as SQLite's LastInsertId does.
+	// returningID tells whether an INSERT must return the id the database gave its row, for
+	// sql.Result.LastInsertId (SQLite's driver gives it; pgx's does not).
 	returningID(q string) bool
 	// sizeQuery answers the size of the database in bytes.
 	sizeQuery() string
@@ -162,21 +167,33 @@ func (d *pgDialect) query(q string) string {
 }
 
 func (d *pgDialect) args(args []any) []any {
+	var out []any // a copy, made only when an argument changes: the caller's slice stays as it is
 	for i, a := range args {
-		switch v := a.(type) {
+		var v any
+		switch a := a.(type) {
 		case bool:
-			args[i] = boolInt(v)
+			v = boolInt(a)
 		case sql.NullBool:
-			if v.Valid {
-				args[i] = boolInt(v.Bool)
-			} else {
-				args[i] = nil
+			if v = nil; a.Valid {
+				v = boolInt(a.Bool)
 			}
-		case time.Time: // SQLite's driver stores it as text; the store passes days and Unix seconds instead
-			args[i] = v.UTC().Format(time.RFC3339Nano)
+		case string: // PostgreSQL's text is valid UTF-8 without NUL; SQLite takes any bytes
+			if utf8.ValidString(a) && strings.IndexByte(a, 0) < 0 {
+				continue
+			}
+			v = strings.ReplaceAll(strings.ToValidUTF8(a, "\uFFFD"), "\x00", "\uFFFD")
+		default:
+			continue
 		}
+		if out == nil {
+			out = append([]any(nil), args...)
+		}
+		out[i] = v
 	}
-	return args
+	if out == nil {
+		return args
+	}
+	return out
 }
 
 func boolInt(b bool) int64 {
