@@ -1,5 +1,7 @@
 package app
 
+import "strings"
+
 // auditPhrases say what an audit entry's action did, as a person would (DESIGN §2: entries read
 // as sentences, not event codes); the entry's target and details complete the sentence.
 var auditPhrases = map[string]string{
@@ -47,12 +49,38 @@ var auditPhrases = map[string]string{
 	"license_request.created":            "Asked for a license:",
 	"license_request.accepted":           "Accepted",
 	"license_request.declined":           "Declined",
+	"license.deleted":                    "Deleted",
+	"invoice.created":                    "Created the invoice",
+	"invoice.edited":                     "Edited the invoice",
+	"invoice.deleted":                    "Deleted the draft invoice",
+	"invoice.generated":                  "Generated a draft invoice",
+	"invoice.issued":                     "Issued the invoice",
+	"invoice.payment":                    "Recorded a payment",
+	"invoice.payment_reversed":           "Reversed a payment",
+	"invoice.pdf_uploaded":               "Uploaded a PDF of the invoice",
+	"invoice.voided":                     "Voided the invoice",
+	"invoicing.settings":                 "Changed the invoicing settings",
+	"journal.credit":                     "Added a credit to the journal",
+	"journal.debit":                      "Added a debit to the journal",
+	"user.overage_alerts":                "Changed their overage alerts",
+	"webhook.created":                    "Registered the webhook endpoint",
+	"webhook.deleted":                    "Removed the webhook endpoint",
+	"webhook.tested":                     "Sent a test event to",
 }
 
-// auditWords is the phrase of an audit action; an action without one shows as it is recorded.
+// auditWords is the phrase of an audit action. An action without a phrase (one added without
+// writing its phrase here) still reads as words, never as its code: "Invoice: sent again".
 func auditWords(action string) string {
 	if p, ok := auditPhrases[action]; ok {
 		return p
 	}
-	return action
+	area, what, _ := strings.Cut(action, ".")
+	s := strings.ReplaceAll(area, "_", " ")
+	if what != "" {
+		s += ": " + strings.ReplaceAll(what, "_", " ")
+	}
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

@@ -136,7 +136,7 @@ func TestEditLicenseRecordsUpgradesAndNextDayTerms(t *testing.T) {
 		t.Fatalf("edit form: %d\n%s", resp.StatusCode, b.body)
 	}
 	b.get(fmt.Sprintf("/licenses/%d?tab=history", id))
-	b.assertContains("upgrade", "core,voice,video → core", w.distOwner)
+	b.assertContains("Features or limits changed", "core,voice,video → core", w.distOwner)
 }
 
 func TestLicenseListFiltersSortsAndCSV(t *testing.T) {
@@ -244,11 +244,11 @@ func TestPortalLicenseJourney(t *testing.T) {
 	b.get(path + "?tab=modules")
 	b.assertContains("Voice", "<strong>0 / 2</strong> seats")
 	b.get(path)
-	b.assertContains("PORTAL-1", "pending start")
+	b.assertContains("PORTAL-1", "Pending start")
 	b.get(path)
 	b.post(path+"/status", url.Values{"action": {"start"}})
 	b.get(path)
-	b.assertContains("in use", "2026-11-02", "2028-11-02")
+	b.assertContains("In use", "2 Nov 2026", "2 Nov 2028")
 	resp = b.post(path+"/status", url.Values{"action": {"reinstate"}})
 	if resp.StatusCode != http.StatusConflict {
 		t.Errorf("reinstate an in-use license: %d", resp.StatusCode)

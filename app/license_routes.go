@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"keyward/app/licensekey"
+	"keyward/app/words"
 	"keyward/store"
 )
 
@@ -733,7 +734,13 @@ func licenseFuncs() map[string]any {
 			}
 			return strconv.Itoa(*p)
 		},
-		"statusLabel": statusLabel,
+		"statusLabel": words.Status,
+		"historyWords": func(kind string) string {
+			if w, ok := historyKinds[kind]; ok {
+				return w
+			}
+			return words.Status(kind)
+		},
 		"statusWords": statusWords.Replace,
 		"stepLabel":   stepLabel,
 		// fieldError is the message of e when it is about the field name.
@@ -747,4 +754,16 @@ func licenseFuncs() map[string]any {
 		"join":  strings.Join,
 		"list":  func(xs ...string) []string { return xs },
 	}
+}
+
+// historyKinds name the kinds of a license's history entries as its History tab shows them.
+var historyKinds = map[string]string{
+	"created":         "Created",
+	"status":          "Status changed",
+	"provision":       "Provisioned",
+	"renewal":         "Renewed",
+	"upgrade":         "Features or limits changed",
+	"edited":          "Edited",
+	"key_regenerated": "Key regenerated",
+	"seat_revoked":    "Floating seat revoked",
 }
