@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -237,10 +238,16 @@ func TestPortalLicenseJourney(t *testing.T) {
 	b.assertContains("The term is 1 to 5 years.", `value="PORTAL-1"`)
 	form.Set("term_years", "2")
 	resp := b.post("/licenses", form)
-	if resp.StatusCode != http.StatusSeeOther {
+	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("create: %d\n%s", resp.StatusCode, b.body)
 	}
-	path := strings.TrimSuffix(resp.Header.Get("Location"), "?created=1")
+	// The answer is the new license's page, with its key shown this once.
+	b.assertContains("The license was created. Here is its key")
+	m := regexp.MustCompile(`<h1>License (\d+) `).FindStringSubmatch(b.body)
+	if m == nil || !regexp.MustCompile(`id="license-key">KW(-[0-9A-Z]{5}){5}<`).MatchString(b.body) {
+		t.Fatalf("the created license's page:\n%s", b.body)
+	}
+	path := "/licenses/" + m[1]
 	b.get(path + "?tab=modules")
 	b.assertContains("Voice", "<strong>0 / 2</strong> seats")
 	b.get(path)

@@ -54,7 +54,7 @@ func TestLicenseRequestJourney(t *testing.T) {
 		"prepaid_cores": {"2"}, "currency": {"EUR"}, "prepaid_core_price": {"90.00"}, "extra_core_price": {"120.00"},
 		"escalation_factor": {"0.33"}, "term_years": {"3"}, "payment_period": {"monthly"}, "invoicing_period": {"monthly"},
 		"start_threshold": {"5"}, "location": {"HQ-7"}, "max_aps": {"25"}}
-	if resp := dist.post("/licenses", create); resp.StatusCode != http.StatusSeeOther {
+	if resp := dist.post("/licenses", create); resp.StatusCode != http.StatusCreated {
 		t.Fatalf("create from the request: %d\n%s", resp.StatusCode, dist.body)
 	}
 	dist.get("/license-requests")

@@ -539,8 +539,18 @@ func (s *Server) createLicensePage(c *fiber.Ctx) error {
 	f, err := s.formFields(c)
 	if err == nil {
 		var l store.License
-		if l, _, err = s.createLicense(c, f, req); err == nil {
-			return c.Redirect(fmt.Sprintf("/licenses/%d?created=1", l.ID), fiber.StatusSeeOther)
+		var key string
+		if l, key, err = s.createLicense(c, f, req); err == nil {
+			// The page answers the form itself, as key regeneration does, so the new key is
+			// shown this once and never travels in a URL or a cookie.
+			org, err := s.db.FindOrg(c.UserContext(), licenseOrgID(l))
+			if err != nil {
+				return err
+			}
+			c.Locals("license", l)
+			c.Locals("org", org)
+			c.Status(fiber.StatusCreated)
+			return s.showLicense(c, key, nil)
 		}
 	}
 	return s.licenseFormError(c, nil, err)
@@ -582,7 +592,7 @@ func (s *Server) showLicense(c *fiber.Ctx, key string, e *Error) error {
 	l := guardedLicense(c)
 	tab := c.Query("tab", "general")
 	data := fiber.Map{"Title": fmt.Sprintf("License %d", l.ID), "L": l, "Tab": tab, "Key": key, "Error": e,
-		"Masked": "KW-•••••-•••••-•••••-•••••-" + l.KeySuffix, "Created": c.Query("created") != ""}
+		"Masked": "KW-•••••-•••••-•••••-•••••-" + l.KeySuffix, "Created": c.Method() == fiber.MethodPost && c.Route().Path == "/licenses"}
 	org := guardedOrg(c)
 	data["CanManage"] = s.authorize(c, ActionManageLicenses, org) == nil
 	data["CanReveal"] = s.authorize(c, ActionRevealKey, org) == nil
