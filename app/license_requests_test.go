@@ -116,3 +116,26 @@ func TestProductsPortal(t *testing.T) {
 		t.Errorf("a distributor on /products: %d", resp.StatusCode)
 	}
 }
+
+// TestRenewalRequestIsPrefilled: asking for the renewal of a license starts from that license:
+// its location, partner, term, payment, limits and modules; a license of another client does not.
+func TestRenewalRequestIsPrefilled(t *testing.T) {
+	w := newLicenseWorld(t)
+	id, _ := w.newLicense(map[string]any{"term_years": 3, "payment_period": "monthly", "max_aps": 40, "location": "RENEW-9"})
+	out := w.mustAPI(w.admin, http.MethodPost, "/api/v1/licenses", http.StatusCreated, map[string]any{"organization_id": w.otherClient.ID,
+		"product": w.product, "features": []any{"core"}, "currency": "EUR", "term_years": 1, "payment_period": "annual", "location": "FOREIGN-1"})
+	other := int64(out["id"].(float64))
+	client := w.a.browser()
+	client.signIn(w.clientOwner, adminPassword)
+	client.get(fmt.Sprintf("/license-requests/new?license=%d", id))
+	client.assertContains(`<option value="renewal" selected>`, `value="RENEW-9"`, `value="Integrator AG"`,
+		`<option value="3" selected>`, `<option value="monthly" selected>`, `id="aps" name="aps" type="number" min="0" value="40"`,
+		`value="core" checked`, `value="voice" checked`)
+	if strings.Contains(client.body, `value="video" checked`) {
+		t.Error("a module the license lacks is ticked")
+	}
+	client.get(fmt.Sprintf("/license-requests/new?license=%d", other))
+	if strings.Contains(client.body, "FOREIGN-1") {
+		t.Error("the form is prefilled from another client's license")
+	}
+}
