@@ -130,7 +130,7 @@ func (s *Server) notifyExpiry(ctx context.Context, l store.License, today string
 	for _, addr := range to {
 		e, err := s.email(addr, "license-expiry", map[string]any{"License": l, "Step": step.Name, "Label": expiryLabel(*step, l.EndDate, today),
 			"EndedToday": l.EndDate == today,
-			"EndDate": l.EndDate, "LastDay": addDays(l.EndDate, -1), "URL": fmt.Sprintf("/licenses/%d", l.ID)})
+			"EndDate":    l.EndDate, "LastDay": addDays(l.EndDate, -1), "URL": fmt.Sprintf("/licenses/%d", l.ID)})
 		if err != nil {
 			return false, err
 		}
