@@ -127,7 +127,9 @@ const checkPage = `(async () => {
 func visitPage(t *testing.T, ctx context.Context, base, path, axe string, codes []*regexp.Regexp) pageReport {
 	t.Helper()
 	start := time.Now()
-	do(t, ctx, chromedp.Navigate(base+path))
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+path)); err != nil {
+		t.Fatalf("opening %s: %v", path, err)
+	}
 	load := time.Since(start)
 	do(t, ctx, chromedp.Evaluate[chromedp.Void](axe+";undefined"))
 	got := run(t, ctx, chromedp.Evaluate[struct {
@@ -183,6 +185,8 @@ func signInAs(t *testing.T, ctx context.Context, base, email string) {
 			chromedp.WaitNotPresent(`//button[contains(., "ccept")]`),
 		)
 	}
+	// The page the sign-in lands on has loaded, so the walk's first navigation interrupts nothing.
+	run(t, ctx, chromedp.Poll[bool](`document.readyState === "complete" && !!document.querySelector("main h1")`))
 }
 
 // TestBrowserEveryPage walks every page a client owner, a distributor owner and staff reach from
