@@ -1,6 +1,11 @@
 package app
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+
+	"keyward/store"
+)
 
 // auditPhrases say what an audit entry's action did, as a person would (DESIGN §2: entries read
 // as sentences, not event codes); the entry's target and details complete the sentence.
@@ -31,6 +36,10 @@ var auditPhrases = map[string]string{
 	"invitation.joined":                  "Added an existing account:",
 	"member.role_changed":                "Changed the role of",
 	"member.removed":                     "Removed from the organization:",
+	"member.associated":                  "Added an existing user to the organization:",
+	"impersonation.started":              "Started impersonating",
+	"impersonation.stopped":              "Stopped impersonating",
+	"impersonation.ended":                "Stopped impersonating, after the hour allowed,",
 	"org.updated":                        "Edited the organization",
 	"org.suspended":                      "Suspended the organization",
 	"org.reactivated":                    "Reactivated the organization",
@@ -83,4 +92,50 @@ func auditWords(action string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// auditSentence is an audit entry as a sentence a person reads: who (both people while one
+// impersonated the other), what, and about what — "Dora Distributor regenerated the key of
+// BER-MITTE", "Sam Support, acting as Carla Client, revoked the invitation of a@b.example".
+func auditSentence(e store.AuditEntry) string {
+	who := personWords(e.ActorName, e.ActorEmail)
+	if e.ImpersonatorEmail != "" {
+		who = personWords(e.ImpersonatorName, e.ImpersonatorEmail) + ", acting as " + who + ","
+	}
+	what := auditWords(e.Action)
+	if what != e.Action && what != "" {
+		r := []rune(what)
+		r[0] = unicode.ToLower(r[0])
+		what = string(r)
+	}
+	out := strings.TrimSpace(who + " " + what)
+	if e.Target != "" {
+		out += " " + e.Target
+	}
+	return out
+}
+
+// personWords names a person by name, or by email when the account has no name (or is gone).
+func personWords(name, email string) string {
+	switch {
+	case name != "":
+		return name
+	case email != "":
+		return email
+	}
+	return "Keyward"
+}
+
+// auditLine is an audit entry with its sentence, for pages.
+type auditLine struct {
+	store.AuditEntry
+	Sentence string
+}
+
+func auditSentences(es []store.AuditEntry) []auditLine {
+	out := make([]auditLine, len(es))
+	for i, e := range es {
+		out[i] = auditLine{AuditEntry: e, Sentence: auditSentence(e)}
+	}
+	return out
 }

@@ -70,7 +70,13 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	c.Locals(localUser, &user)
+	acting := &user
+	if sess.ActingAs != 0 {
+		if acting, err = s.actAs(c, sess, &user); err != nil {
+			return err
+		}
+	}
+	c.Locals(localUser, acting)
 	c.Locals(localSessionID, raw)
 	return c.Next()
 }

@@ -15,7 +15,7 @@ func (a *testApp) snapshot() string {
 	a.t.Helper()
 	ctx := a.t.Context()
 	var b strings.Builder
-	orgs, _, err := a.db.ListOrgs(ctx, store.OrgFilter{All: true, Limit: 1000})
+	orgs, _, _, err := a.db.ListOrgs(ctx, store.OrgFilter{All: true, Limit: 1000})
 	if err != nil {
 		a.t.Fatal(err)
 	}

@@ -120,13 +120,13 @@ func (s *Server) invite(c *fiber.Ctx) error {
 	in := invitationInput{Email: c.FormValue("email"), Role: c.FormValue("role")}
 	res, err := s.sendInvitation(c, org, in)
 	if err != nil {
-		return s.renderOrgError(c, org, err, fiber.Map{"Invite": in})
+		return s.renderOrgError(c, org, err, fiber.Map{"Invite": in, "Tab": "users"})
 	}
 	notice := "invited"
 	if res.Status == "joined" {
 		notice = "joined"
 	}
-	return c.Redirect(fmt.Sprintf("/orgs/%d?notice=%s", org.ID, notice), http.StatusSeeOther)
+	return c.Redirect(fmt.Sprintf("/orgs/%d?tab=users&notice=%s", org.ID, notice), http.StatusSeeOther)
 }
 
 // apiInvite sends an invitation through the management API.
@@ -170,7 +170,7 @@ func (s *Server) resendInvitation(c *fiber.Ctx) error {
 		return err
 	}
 	s.wakeOutbox()
-	return c.Redirect(fmt.Sprintf("/orgs/%d?notice=invitation-resent", org.ID), http.StatusSeeOther)
+	return c.Redirect(fmt.Sprintf("/orgs/%d?tab=users&notice=invitation-resent", org.ID), http.StatusSeeOther)
 }
 
 // revokeInvitation ends a pending invitation.
@@ -190,7 +190,7 @@ func (s *Server) revokeInvitation(c *fiber.Ctx) error {
 	if err := s.db.RevokeInvitation(c.UserContext(), org.ID, id, audit); err != nil {
 		return err
 	}
-	return c.Redirect(fmt.Sprintf("/orgs/%d?notice=invitation-revoked", org.ID), http.StatusSeeOther)
+	return c.Redirect(fmt.Sprintf("/orgs/%d?tab=users&notice=invitation-revoked", org.ID), http.StatusSeeOther)
 }
 
 // invitationPage shows an invitation and the form that creates the invitee's account.

@@ -64,7 +64,9 @@ func TestInvitationJourneyNewUser(t *testing.T) {
 	resp = carla.get(clientPath)
 	carla.follow(resp)
 	carla.status(carla.acceptTerms(), http.StatusOK)
-	carla.assertContains("<h1>Contoso Hotels", "Carla Client", "owner")
+	carla.assertContains("<h1>Contoso Hotels")
+	carla.get(clientPath + "?tab=users")
+	carla.assertContains("Carla Client", "owner")
 
 	// The link works once.
 	again := a.browser()

@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"sync"
 
@@ -140,8 +141,20 @@ func openAPISpec() obj {
 			"/api/v1/me": obj{"get": op("The token's user and organizations.", "bearer", nil, "200",
 				props(nil, obj{"id": tInt, "email": tString, "name": tString, "organizations": arrayOf(props(nil, obj{"id": tInt, "name": tString, "kind": tString, "role": tString}))}), "401")},
 			"/api/v1/organizations": obj{
-				"get": withParams(op("List the organizations you see: staff all of them, distributors their own and their clients, clients their own.", "bearer", nil, "200",
-					paged("organizations", "Organization"), "401"), append(pageParams, obj{"name": "q", "in": "query", "schema": tString})),
+				"get": withParams(op("List the organizations you see: staff all of them, distributors their own and their clients, clients their own. "+
+					"Filters and sorts of the clients dashboard; an unknown parameter or value is a 400 naming it in error.field.", "bearer", nil, "200",
+					paged("organizations", "Organization"), "400", "401"), append(slices.Clone(pageParams),
+					obj{"name": "q", "in": "query", "schema": tString},
+					obj{"name": "kind", "in": "query", "schema": obj{"type": "string", "enum": []string{"distributor", "client"}}},
+					obj{"name": "status", "in": "query", "schema": obj{"type": "string", "enum": []string{"active", "suspended"}}},
+					obj{"name": "country", "in": "query", "schema": obj{"type": "string", "pattern": "^[A-Za-z]{2}$"}},
+					obj{"name": "created_from", "in": "query", "schema": tDate, "description": "inclusive"},
+					obj{"name": "created_to", "in": "query", "schema": tDate, "description": "inclusive"},
+					obj{"name": "parent_id", "in": "query", "schema": tInt, "description": "the clients of this distributor"},
+					obj{"name": "license_status", "in": "query", "schema": ref("Status"), "description": "has a license in this status"},
+					obj{"name": "overdue", "in": "query", "schema": obj{"type": "boolean"}, "description": "has (or has not) an overdue invoice"},
+					obj{"name": "sort", "in": "query", "schema": obj{"type": "string", "enum": []string{"name", "-name", "created_at", "-created_at",
+						"country", "-country", "balance", "-balance", "licenses", "-licenses"}}})),
 				"post": op("Create a distributor (staff) or a client under parent_id (staff, or the distributor's users).", "bearer", ref("OrganizationInput"), "201",
 					ref("Organization"), "400", "401", "403", "404"),
 			},
@@ -219,7 +232,9 @@ func openAPISpec() obj {
 					"start_threshold": intRange(1, maxStartThreshold), "excluded_services": arrayOf(tString), "features": arrayOf(ref("Feature"))}),
 				"OrganizationInput": props([]string{"name", "kind"}, orgFields),
 				"Organization": obj{"allOf": []obj{props(nil, obj{"id": tInt, "suspend_reason": tString,
-					"created_at": obj{"type": "string", "format": "date-time"}, "updated_at": obj{"type": "string", "format": "date-time"}}), props(nil, orgFields)}},
+					"created_at": obj{"type": "string", "format": "date-time"}, "updated_at": obj{"type": "string", "format": "date-time"},
+					"licenses": tInt, "overdue": obj{"type": "boolean"},
+					"balances": obj{"type": "object", "additionalProperties": tDecimal, "description": "per currency, as the journal"}}), props(nil, orgFields)}},
 				"Product": props(nil, obj{"id": tInt, "code": tString, "name": tString, "start_threshold": tInt, "excluded_services": arrayOf(tString), "features": arrayOf(ref("Feature"))}),
 				"License": props(nil, obj{"id": tInt, "status": ref("Status"), "product": tString, "organization_id": tNullInt, "organization": tString,
 					"distributor_id": tInt, "key_masked": tString, "features": arrayOf(ref("Feature")), "prepaid_cores": tInt,

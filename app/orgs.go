@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"keyward/app/billing"
 	"keyward/store"
 )
 
@@ -28,7 +29,9 @@ func (s *Server) routeOrgs() {
 	s.route(fiber.MethodPost, "/orgs/:id/reactivate", guard{Action: ActionManageClients, Scope: s.clientParam("id")}, s.reactivateOrg)
 	s.route(fiber.MethodPost, "/orgs/:id/members/:uid/role", guard{Action: ActionManageMembers, Scope: s.orgParam("id")}, s.changeRole)
 	s.route(fiber.MethodPost, "/orgs/:id/members/:uid/remove", guard{Action: ActionManageMembers, Scope: s.orgParam("id")}, s.removeMember)
+	s.route(fiber.MethodPost, "/orgs/:id/members/:uid/impersonate", guard{Action: ActionImpersonate, Scope: s.orgParam("id")}, s.startImpersonation)
 	s.route(fiber.MethodPost, "/switch-org", guard{Action: ActionSignedIn}, s.switchOrg)
+	s.routeClients()
 
 	s.route(fiber.MethodGet, "/api/v1/organizations", guard{Action: ActionSignedIn}, s.apiOrgList)
 	s.route(fiber.MethodPost, "/api/v1/organizations", guard{Action: ActionSignedIn}, s.apiCreateOrg)
@@ -109,97 +112,6 @@ func (s *Server) visibleOrgs(c *fiber.Ctx) (store.OrgFilter, error) {
 		}
 	}
 	return f, nil
-}
-
-// listVisibleOrgs is the page of ?q=, ?page= and ?per_page= of the organizations the user may see.
-func (s *Server) listVisibleOrgs(c *fiber.Ctx, perPage int) ([]store.Org, pager, error) {
-	f, err := s.visibleOrgs(c)
-	if err != nil {
-		return nil, pager{}, err
-	}
-	p, err := newPager(c, perPage, 200)
-	if err != nil {
-		return nil, p, err
-	}
-	f.Query, f.Limit, f.Offset = c.Query("q"), p.PerPage, p.Offset()
-	orgs, total, err := s.db.ListOrgs(c.UserContext(), f)
-	return orgs, p.done(c, total), err
-}
-
-// orgList lists the organizations the user may see, searchable and paginated.
-// GET /orgs
-func (s *Server) orgList(c *fiber.Ctx) error {
-	orgs, p, err := s.listVisibleOrgs(c, 25)
-	if err != nil {
-		return err
-	}
-	// Where the user may create clients: under their distributors, and under the vendor for staff.
-	var parents []store.Org
-	ms, err := s.db.Memberships(c.UserContext(), currentUser(c).ID)
-	if err != nil {
-		return err
-	}
-	for _, m := range ms {
-		if m.Org.Kind != store.KindClient {
-			parents = append(parents, m.Org)
-		}
-	}
-	return s.render(c, "orgs", fiber.Map{"Title": "Organizations", "Orgs": orgs, "Query": c.Query("q"),
-		"Pager": p, "Parents": parents})
-}
-
-// orgPage shows an organization: its details, members, pending invitations and recent activity.
-// GET /orgs/:id
-func (s *Server) orgPage(c *fiber.Ctx) error {
-	return s.renderOrg(c, guardedOrg(c), fiber.Map{})
-}
-
-// renderOrg renders the organization page; data may hold the invitation form's values and errors.
-func (s *Server) renderOrg(c *fiber.Ctx, org store.Org, data fiber.Map) error {
-	ctx := c.UserContext()
-	a, err := s.accessOf(c)
-	if err != nil {
-		return err
-	}
-	can := map[string]bool{}
-	for _, act := range []Action{ActionInvite, ActionManageClients, ActionManageMembers, ActionInvoicingSettings} {
-		can[string(act)] = a.authorize(act, org) == nil
-	}
-	members, err := s.db.Members(ctx, org.ID)
-	if err != nil {
-		return err
-	}
-	data["Title"], data["Org"], data["Can"], data["Members"] = org.Name, org, can, members
-	data["MayChooseRole"] = a.mayChooseRole(org)
-	if can[string(ActionInvite)] {
-		if data["Invitations"], err = s.db.PendingInvitations(ctx, org.ID); err != nil {
-			return err
-		}
-	}
-	if can[string(ActionManageMembers)] {
-		if data["Activity"], _, err = s.db.ListAudit(ctx, store.AuditFilter{OrgID: org.ID, Limit: 10}); err != nil {
-			return err
-		}
-	}
-	if org.Kind != store.KindClient {
-		clients, total, err := s.db.ListOrgs(ctx, store.OrgFilter{ParentIDs: []int64{org.ID}, Limit: 50})
-		if err != nil {
-			return err
-		}
-		data["Clients"], data["ClientCount"] = clients, total
-	}
-	if org.ParentID != 0 && a.authorize(ActionView, store.Org{ID: org.ParentID}) == nil {
-		if parent, err := s.db.FindOrg(ctx, org.ParentID); err == nil && a.authorize(ActionView, parent) == nil {
-			data["Parent"] = parent
-		}
-	}
-	if data["Invite"] == nil {
-		data["Invite"] = invitationInput{Role: store.RoleMember}
-	}
-	if data["Now"] == nil {
-		data["Now"] = s.clock.Now()
-	}
-	return s.render(c, "org", data)
 }
 
 // newDistributorForm shows the form of a new distributor.
@@ -325,7 +237,7 @@ func (s *Server) changeRole(c *fiber.Ctx) error {
 	}
 	role := c.FormValue("role")
 	if role != store.RoleOwner && role != store.RoleMember {
-		return s.renderOrgError(c, org, badInput("member", "Choose the role: owner or member."), fiber.Map{})
+		return s.renderOrgError(c, org, badInput("member", "Choose the role: owner or member."), fiber.Map{"Tab": "users"})
 	}
 	user, err := s.db.FindUser(c.UserContext(), uid)
 	if err != nil {
@@ -335,12 +247,12 @@ func (s *Server) changeRole(c *fiber.Ctx) error {
 	audit.Target, audit.Details = user.Email, role
 	err = s.db.SetRole(c.UserContext(), org.ID, uid, role, audit)
 	if errors.Is(err, store.ErrLastOwner) {
-		return s.renderOrgError(c, org, badInput("member", "%s is the last owner: make someone else an owner first.", user.Name), fiber.Map{})
+		return s.renderOrgError(c, org, badInput("member", "%s is the last owner: make someone else an owner first.", user.Name), fiber.Map{"Tab": "users"})
 	}
 	if err != nil {
 		return err
 	}
-	return c.Redirect(fmt.Sprintf("/orgs/%d?notice=role-changed", org.ID), http.StatusSeeOther)
+	return c.Redirect(fmt.Sprintf("/orgs/%d?tab=users&notice=role-changed", org.ID), http.StatusSeeOther)
 }
 
 // removeMember takes a user out of the organization; the last owner stays.
@@ -359,7 +271,7 @@ func (s *Server) removeMember(c *fiber.Ctx) error {
 	audit.Target = user.Email
 	err = s.db.RemoveMember(c.UserContext(), org.ID, uid, audit)
 	if errors.Is(err, store.ErrLastOwner) {
-		return s.renderOrgError(c, org, badInput("member", "%s is the last owner: make someone else an owner first.", user.Name), fiber.Map{})
+		return s.renderOrgError(c, org, badInput("member", "%s is the last owner: make someone else an owner first.", user.Name), fiber.Map{"Tab": "users"})
 	}
 	if err != nil {
 		return err
@@ -367,7 +279,7 @@ func (s *Server) removeMember(c *fiber.Ctx) error {
 	if uid == currentUser(c).ID {
 		return c.Redirect("/", http.StatusSeeOther)
 	}
-	return c.Redirect(fmt.Sprintf("/orgs/%d?notice=member-removed", org.ID), http.StatusSeeOther)
+	return c.Redirect(fmt.Sprintf("/orgs/%d?tab=users&notice=member-removed", org.ID), http.StatusSeeOther)
 }
 
 // switchOrg remembers the organization chosen in the top bar and opens it.
@@ -417,28 +329,49 @@ type apiOrg struct {
 	SuspendReason string    `json:"suspend_reason,omitempty"`
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
+	// Licenses is how many licenses it holds; Balances what it owes per currency, as its journal
+	// (DESIGN §8); Overdue whether an issued invoice is unpaid after its due date.
+	Licenses int                                `json:"licenses"`
+	Balances map[billing.Currency]billing.Money `json:"balances"`
+	Overdue  bool                               `json:"overdue"`
 }
 
-func toAPIOrg(o store.Org) apiOrg {
+// toAPIOrg is an organization in JSON, with its figures.
+func toAPIOrg(o store.Org, st store.OrgStats) apiOrg {
 	a := apiOrg{ID: o.ID, Name: o.Name, Kind: o.Kind, Email: o.Email, Phone: o.Phone, Address: o.Address, Zip: o.Zip,
 		City: o.City, Country: o.Country, TaxID: o.TaxID, Notes: o.Notes, Status: o.Status, SuspendReason: o.SuspendReason,
-		CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
+		CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt, Licenses: st.Licenses, Overdue: st.Overdue,
+		Balances: map[billing.Currency]billing.Money{}}
+	for _, b := range st.Balances {
+		a.Balances[billing.Currency(b.Currency)] = billing.Money{Minor: b.Minor, Currency: billing.Currency(b.Currency)}
+	}
 	if o.ParentID != 0 {
 		a.ParentID = &o.ParentID
 	}
 	return a
 }
 
-// apiOrgList lists the organizations the token's user may see.
+// apiOrgList lists the organizations the token's user may see, with the filters and sorts of
+// DESIGN §8; an unknown parameter or value is a 400 naming the parameter.
 // GET /api/v1/organizations
 func (s *Server) apiOrgList(c *fiber.Ctx) error {
-	orgs, p, err := s.listVisibleOrgs(c, 50)
+	f, err := s.clientsFilter(c)
 	if err != nil {
 		return err
 	}
+	p, err := newPager(c, 50, 200)
+	if err != nil {
+		return err
+	}
+	f.Limit, f.Offset = p.PerPage, p.Offset()
+	orgs, stats, total, err := s.db.ListOrgs(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	p = p.done(c, total)
 	out := make([]apiOrg, 0, len(orgs))
-	for _, o := range orgs {
-		out = append(out, toAPIOrg(o))
+	for i, o := range orgs {
+		out = append(out, toAPIOrg(o, stats[i]))
 	}
 	return c.JSON(fiber.Map{"organizations": out, "page": p.Page, "per_page": p.PerPage, "total": p.Total})
 }
@@ -446,7 +379,15 @@ func (s *Server) apiOrgList(c *fiber.Ctx) error {
 // apiOrg answers one organization.
 // GET /api/v1/organizations/:id
 func (s *Server) apiOrg(c *fiber.Ctx) error {
-	return c.JSON(toAPIOrg(guardedOrg(c)))
+	org := guardedOrg(c)
+	orgs, stats, _, err := s.db.ListOrgs(c.UserContext(), store.OrgFilter{IDs: []int64{org.ID}, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(orgs) == 0 {
+		return errNotFound
+	}
+	return c.JSON(toAPIOrg(orgs[0], stats[0]))
 }
 
 // apiCreateOrg creates a distributor (staff) or a client under parent_id, with the portal's rights:
@@ -501,7 +442,7 @@ func (s *Server) apiCreateOrg(c *fiber.Ctx) error {
 	if err := s.db.SaveOrg(ctx, &org, s.auditEntry(c, in.Kind+".created")); err != nil {
 		return err
 	}
-	return c.Status(http.StatusCreated).JSON(toAPIOrg(org))
+	return c.Status(http.StatusCreated).JSON(toAPIOrg(org, store.OrgStats{}))
 }
 
 // unknownParent answers a parent_id that does not exist for the user, as a 404 naming the field.

@@ -69,8 +69,8 @@ func TestOrgNeverLosesItsLastOwner(t *testing.T) {
 	b := a.browser()
 	b.signIn("carla@contoso.test", testPassword)
 	page := fmt.Sprintf("/orgs/%d", client.ID)
-	b.get(page)
-	b.assertContains("Members", "Max", "Remove", "Pending invitations")
+	b.get(page + "?tab=users")
+	b.assertContains("Users", "Max", "Remove", "Pending invitations")
 
 	b.status(b.post(fmt.Sprintf("%s/members/%d/role", page, carla.ID), url.Values{"role": {"member"}}), http.StatusBadRequest)
 	b.assertContains("Carla is the last owner")

@@ -33,6 +33,10 @@ const (
 	// ActionManageWebhooks registers, lists, tests and deletes the webhook endpoints of an organization
 	// (DESIGN §11; target: the distributor or vendor the endpoints belong to).
 	ActionManageWebhooks Action = "manage_webhooks"
+	// ActionImpersonate acts as a member of the organization (DESIGN §8). The policy allows it to
+	// staff on any organization but the vendor and to a distributor's owners on its clients; the
+	// rule of app/impersonation then decides per member (wholly inside the distributor's clients).
+	ActionImpersonate Action = "impersonate"
 )
 
 // relation is how a user stands to an organization.
@@ -106,7 +110,11 @@ func allowed(rel relation, own bool, action Action) bool {
 	case ActionInvoicingSettings, ActionManageWebhooks:
 		return rel == relStaff || (rel == relDistributorOwner && own)
 	case ActionManageMembers:
-		return rel == relStaff || rel == relClientOwner || (rel == relDistributorOwner && own)
+		// DESIGN §1: staff, a client's owners, a distributor's owners in their own organization
+		// and its clients, a distributor's members in its clients.
+		return rel == relStaff || rel == relClientOwner || rel == relDistributorOwner || (rel == relDistributorMember && !own)
+	case ActionImpersonate:
+		return (rel == relStaff || rel == relDistributorOwner) && !own
 	case ActionAdminister:
 		return rel == relStaff
 	}

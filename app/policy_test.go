@@ -36,7 +36,8 @@ func TestPolicyTable(t *testing.T) {
 		{ActionView, "yyyyy"},
 		{ActionRevokeSeat, "yyyy-"},
 		{ActionInvite, "yyyyy"},
-		{ActionManageMembers, "y--y-"},     // a distributor owner manages its own org's members, not its clients'
+		{ActionManageMembers, "yyyy-"},     // DESIGN §1: a distributor's owners and members manage its clients' users too
+		{ActionImpersonate, "yy---"},       // DESIGN §1, §8: staff, and a distributor's owners in its clients
 		{ActionManageInvoices, "yyy--"},    // the issuer's users: clients see issued invoices only (ActionView)
 		{ActionInvoicingSettings, "y----"}, // settings are the issuer's, not the client's
 		{ActionOverageAlerts, "yyyy-"},     // DESIGN §1's row on overage alerts
@@ -62,6 +63,18 @@ func TestPolicyTable(t *testing.T) {
 	}
 	if err := users["distributor owner"].authorize(ActionManageMembers, dist); err != nil {
 		t.Errorf("a distributor owner may manage its own org's members: %v", err)
+	}
+	if err := users["distributor member"].authorize(ActionManageMembers, dist); err != errForbidden {
+		t.Errorf("a distributor member manages its own org's members: %v, want 403", err)
+	}
+	// Impersonation is of users inside clients (distributors) or of anyone but staff.
+	for who, org := range map[string]store.Org{"distributor owner": dist, "staff": vendor} {
+		if err := users[who].authorize(ActionImpersonate, org); err != errForbidden {
+			t.Errorf("%s impersonates in %s: %v, want 403", who, org.Kind, err)
+		}
+	}
+	if err := users["staff"].authorize(ActionImpersonate, dist); err != nil {
+		t.Errorf("staff impersonate a distributor's user: %v", err)
 	}
 	// Invoicing settings are the issuer's owners' (and staff's): not its members'.
 	for who, want := range map[string]error{"staff": nil, "distributor owner": nil, "distributor member": errForbidden,

@@ -23,16 +23,16 @@ var errBadLink = &Error{Status: http.StatusNotFound, Code: "NOT_FOUND",
 func (s *Server) routeProfile() {
 	s.route(fiber.MethodGet, "/profile", guard{Action: ActionSignedIn}, s.profilePage)
 	s.route(fiber.MethodPost, "/profile/name", guard{Action: ActionSignedIn}, s.changeName)
-	s.route(fiber.MethodPost, "/profile/password", guard{Action: ActionSignedIn}, s.changePassword)
-	s.route(fiber.MethodPost, "/profile/email", guard{Action: ActionSignedIn}, s.changeEmail)
-	s.route(fiber.MethodPost, "/profile/tokens", guard{Action: ActionSignedIn}, s.createToken)
-	s.route(fiber.MethodPost, "/profile/tokens/:tid/revoke", guard{Action: ActionSignedIn}, s.revokeToken)
+	s.route(fiber.MethodPost, "/profile/password", guard{Action: ActionSignedIn, Credentials: true}, s.changePassword)
+	s.route(fiber.MethodPost, "/profile/email", guard{Action: ActionSignedIn, Credentials: true}, s.changeEmail)
+	s.route(fiber.MethodPost, "/profile/tokens", guard{Action: ActionSignedIn, Credentials: true}, s.createToken)
+	s.route(fiber.MethodPost, "/profile/tokens/:tid/revoke", guard{Action: ActionSignedIn, Credentials: true}, s.revokeToken)
 	s.route(fiber.MethodGet, "/email-change/:token", guard{Action: ActionPublic}, s.emailChangePage)
-	s.route(fiber.MethodPost, "/email-change/:token", guard{Action: ActionPublic}, s.confirmEmailChange)
+	s.route(fiber.MethodPost, "/email-change/:token", guard{Action: ActionPublic, Credentials: true}, s.confirmEmailChange)
 	s.route(fiber.MethodGet, "/forgot-password", guard{Action: ActionPublic}, s.forgotPasswordForm)
 	s.route(fiber.MethodPost, "/forgot-password", guard{Action: ActionPublic}, s.forgotPassword)
 	s.route(fiber.MethodGet, "/reset-password/:token", guard{Action: ActionPublic}, s.resetPasswordForm)
-	s.route(fiber.MethodPost, "/reset-password/:token", guard{Action: ActionPublic}, s.resetPassword)
+	s.route(fiber.MethodPost, "/reset-password/:token", guard{Action: ActionPublic, Credentials: true}, s.resetPassword)
 }
 
 // profilePage shows the user's name, email, password and API token forms.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -25,10 +26,11 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"under": func(path, section string) bool {
 			return path == section || strings.HasPrefix(path, section+"/")
 		},
-		"markdown":   renderTerms,
-		"fieldOf":    fieldOf,
-		"auditWords": auditWords,
-		"datetime":   words.DateTime,
+		"markdown":     renderTerms,
+		"fieldOf":      fieldOf,
+		"auditWords":   auditWords,
+		"sentenceCase": sentenceCase,
+		"datetime":     words.DateTime,
 	}
 	for name, f := range licenseFuncs() {
 		funcs[name] = f
@@ -90,6 +92,14 @@ func (s *Server) render(c *fiber.Ctx, page string, data fiber.Map) error {
 		data["CurrentOrgID"] = currentOrgID(u, ms)
 		if data["Flash"], err = s.flash(c, u); err != nil {
 			return err
+		}
+		if imp := impersonatorOf(c); imp != nil {
+			until, _ := c.Locals(localActingUntil).(time.Time)
+			data["Impersonation"] = impersonationBanner{Impersonator: imp.Name, User: u.Name, Until: until}
+			data["Flash"] = nil // the second factor is the impersonated user's to turn on
+		}
+		if name, _ := c.Locals(localActingEnded).(string); name != "" && data["Notice"] == nil {
+			data["Notice"] = "Your hour acting as " + name + " is over: you are yourself again."
 		}
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")

@@ -27,9 +27,9 @@ type guard struct {
 	// page sends them to enroll first. API tokens are never held back.
 	BeforeTwoFactor bool
 
-	// Credentials marks the routes that show or change how a user signs in (second factor,
-	// and its reset by staff). Impersonation (DESIGN §8, not built yet) must neither bypass nor
-	// change them: its check belongs here in guarded, one place refusing every route so marked.
+	// Credentials marks the routes that show or change how a user signs in or what they agreed
+	// to: password, email, API tokens, second factor (and its reset by staff), terms acceptance.
+	// While impersonating (DESIGN §8) guarded refuses every route so marked, in this one place.
 	Credentials bool
 }
 
@@ -95,6 +95,9 @@ func (s *Server) takesUploads(c *fiber.Ctx) bool {
 // policy for the organization the request is about, kept in Locals for the handler.
 func (s *Server) guarded(g guard) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		if g.Credentials && impersonatorOf(c) != nil {
+			return errImpersonating
+		}
 		if g.Action == ActionPublic {
 			return c.Next()
 		}
@@ -118,7 +121,10 @@ func (s *Server) guarded(g guard) fiber.Handler {
 			}
 			c.Locals("org", org)
 		}
-		if !isAPI(c) && !g.BeforeTwoFactor {
+		// An impersonator is held back by neither the second factor nor the terms of the user
+		// they act as: both are that user's to settle, and cannot be settled for them.
+		acting := impersonatorOf(c) != nil
+		if !isAPI(c) && !g.BeforeTwoFactor && !acting {
 			must, err := s.mustEnroll(c)
 			if err != nil {
 				return err
@@ -127,7 +133,7 @@ func (s *Server) guarded(g guard) fiber.Handler {
 				return c.Redirect("/profile/2fa?next="+url.QueryEscape(returnTo(c)), http.StatusSeeOther)
 			}
 		}
-		if !isAPI(c) && !g.BeforeTerms {
+		if !isAPI(c) && !g.BeforeTerms && !acting {
 			pending, err := s.db.TermsPending(c.UserContext(), currentUser(c).ID)
 			if err != nil {
 				return err

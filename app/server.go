@@ -166,6 +166,7 @@ func (s *Server) routes() {
 	s.routeLicenses()
 	s.route(fiber.MethodGet, "/", guard{Action: ActionSignedIn}, s.home)
 	s.routeOrgs()
+	s.routeImpersonation()
 	s.routeInvitations()
 	s.routeProfile()
 	s.routeTwoFactor()

@@ -14,7 +14,7 @@ import (
 
 func (s *Server) routeTerms() {
 	s.route(fiber.MethodGet, "/terms", guard{Action: ActionSignedIn, BeforeTerms: true}, s.termsPage)
-	s.route(fiber.MethodPost, "/terms", guard{Action: ActionSignedIn, BeforeTerms: true}, s.acceptTerms)
+	s.route(fiber.MethodPost, "/terms", guard{Action: ActionSignedIn, BeforeTerms: true, Credentials: true}, s.acceptTerms)
 	s.route(fiber.MethodGet, "/admin/terms", guard{Action: ActionAdminister}, s.adminTerms)
 	s.route(fiber.MethodPost, "/admin/terms", guard{Action: ActionAdminister}, s.publishTerms)
 }

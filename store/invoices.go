@@ -282,6 +282,11 @@ type InvoiceFilter struct {
 	WithLines bool // load each invoice's lines and payments too
 }
 
+// overdueInvoice is the condition of an invoice i that is overdue: issued, unpaid, due before today
+// (its one parameter).
+const overdueInvoice = `i.status = 'issued' AND i.due_date < ? AND i.total > (SELECT coalesce(sum(p.amount), 0)
+	FROM invoice_payments p WHERE p.invoice_id = i.id AND p.reversed_at IS NULL)`
+
 // Invoices lists a page of invoices, newest first, and how many match in all; lines and payments
 // are not loaded, Paid is.
 func (db *DB) Invoices(ctx context.Context, f InvoiceFilter) ([]Invoice, int, error) {
@@ -308,8 +313,7 @@ func (db *DB) Invoices(ctx context.Context, f InvoiceFilter) ([]Invoice, int, er
 	switch f.Status {
 	case "":
 	case "overdue":
-		where = append(where, `i.status = 'issued' AND i.due_date < ? AND i.total > (SELECT coalesce(sum(p.amount), 0)
-			FROM invoice_payments p WHERE p.invoice_id = i.id AND p.reversed_at IS NULL)`)
+		where = append(where, overdueInvoice)
 		args = append(args, f.Today)
 	default:
 		where, args = append(where, `i.status = ?`), append(args, f.Status)

@@ -391,13 +391,15 @@ func dayEvents(l License) []LicenseEvent {
 	return evs
 }
 
+// updateLicense writes a license; its cached month costs are no longer good (cost_version), as
+// its terms, dates or status may have changed.
 func updateLicense(ctx context.Context, tx *Tx, old License, l *License) error {
 	l.UpdatedAt = tx.now
 	_, err := tx.ExecContext(ctx, `UPDATE licenses SET organization_id = ?, distributor_id = ?, key_hash = ?, key_enc = ?,
 		key_suffix = ?, status = ?, previous_status = ?, deny_reason = ?, prepaid_cores = ?, prepaid_core_price = ?,
 		extra_core_price = ?, escalation_factor = ?, currency = ?, invoicing_period = ?, payment_period = ?, term_years = ?,
 		start_date = ?, end_date = ?, location = ?, partner = ?, max_aps = ?, max_rooms = ?, max_devices = ?,
-		start_threshold = ?, overage_alerts = ?, updated_at = ? WHERE id = ?`,
+		start_threshold = ?, overage_alerts = ?, updated_at = ?, cost_version = cost_version + 1 WHERE id = ?`,
 		nullID(l.OrgID), l.DistributorID, l.KeyHash, l.KeyEnc, l.KeySuffix, l.Status, l.PreviousStatus, l.DenyReason,
 		l.Terms.PrepaidCores, l.Terms.PrepaidCorePrice, l.Terms.ExtraCorePrice, l.Terms.EscalationFactor, l.Terms.Currency,
 		l.Terms.InvoicingPeriod, l.Terms.PaymentPeriod, l.TermYears, nullText(l.StartDate), nullText(l.EndDate),

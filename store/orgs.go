@@ -146,22 +146,62 @@ func addMember(ctx context.Context, tx *Tx, userID, orgID int64, role string) er
 var ErrLastOwner = errors.New("an organization keeps at least one owner")
 
 // OrgFilter selects the organizations a user may list: all of them (staff), or those whose id is
-// in IDs and the clients whose parent is in ParentIDs. Query matches names, emails and cities.
+// in IDs and the clients whose parent is in ParentIDs. Query matches names, emails and cities; the
+// other fields are the filters and sorts of the clients dashboard (DESIGN §8), checked by the caller.
 type OrgFilter struct {
 	All       bool
 	IDs       []int64
 	ParentIDs []int64
 	Query     string
-	Limit     int
-	Offset    int
+
+	Kind          string // distributor or client; "" both (and the vendor, for staff)
+	Status        string // active or suspended
+	Country       string // equal, ignoring case
+	CreatedFrom   string // YYYY-MM-DD, inclusive
+	CreatedTo     string // YYYY-MM-DD, inclusive
+	ParentID      int64  // the clients of this distributor (or the vendor)
+	LicenseStatus string // has a license in this status, as of today
+	Overdue       *bool  // has (true) or has not (false) an overdue invoice
+	Sort          string // one of OrgSorts; "" distributors first, then by name
+	Desc          bool
+
+	Limit  int
+	Offset int
 }
 
-// ListOrgs lists the organizations of f by name, and how many match in all.
-func (db *DB) ListOrgs(ctx context.Context, f OrgFilter) ([]Org, int, error) {
+// OrgSorts are the sorts of the clients dashboard and their SQL. The balance is the one in the
+// currency of the client's issuer (its invoicing setting, EUR by default).
+var OrgSorts = map[string]string{
+	"name":       `lower(o.name)`,
+	"created_at": `o.created_at`,
+	"country":    `lower(o.country)`,
+	"licenses":   `(SELECT count(*) FROM licenses l WHERE l.organization_id = o.id)`,
+	"balance": `(SELECT coalesce(sum(j.debit), 0) - coalesce(sum(j.credit), 0) FROM journal_entries j
+		WHERE j.organization_id = o.id AND j.currency = coalesce((SELECT s.currency FROM invoice_settings s
+			WHERE s.org_id = o.parent_id), 'EUR'))`,
+}
+
+// Balance is what a client owes in one currency (below zero: its credit), in minor units.
+type Balance struct {
+	Currency string
+	Minor    int64
+}
+
+// OrgStats are the figures the clients dashboard shows beside each organization.
+type OrgStats struct {
+	ParentName string    // its distributor's (or the vendor's) name
+	Licenses   int       // licenses of the organization, in every status
+	Balances   []Balance // per currency, as the journal has them, by currency
+	Overdue    bool      // it has an issued invoice unpaid after its due date
+}
+
+// orgWhere is the WHERE clause of the organizations f selects (o is the organizations table),
+// with its arguments; today is the day overdue invoices and license statuses are judged on.
+func orgWhere(f OrgFilter, today string) (string, []any) {
 	var where []string
 	var args []any
 	if !f.All {
-		or := []string{"0"}
+		or := []string{"0 = 1"}
 		if len(f.IDs) > 0 {
 			or = append(or, "o.id IN ("+placeholders(len(f.IDs))+")")
 			args = append(args, ids(f.IDs)...)
@@ -177,11 +217,64 @@ func (db *DB) ListOrgs(ctx context.Context, f OrgFilter) ([]Org, int, error) {
 		where = append(where, `(o.name LIKE ? ESCAPE '\' OR o.email LIKE ? ESCAPE '\' OR o.city LIKE ? ESCAPE '\')`)
 		args = append(args, like, like, like)
 	}
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
+	add := func(cond string, a ...any) { where, args = append(where, cond), append(args, a...) }
+	if f.Kind != "" {
+		add(`o.kind = ?`, f.Kind)
+	}
+	if f.Status != "" {
+		add(`o.status = ?`, f.Status)
+	}
+	if f.Country != "" {
+		add(`lower(o.country) = lower(?)`, f.Country)
+	}
+	if f.CreatedFrom != "" {
+		if d, err := time.Parse(time.DateOnly, f.CreatedFrom); err == nil {
+			add(`o.created_at >= ?`, d.Unix())
+		}
+	}
+	if f.CreatedTo != "" {
+		if d, err := time.Parse(time.DateOnly, f.CreatedTo); err == nil {
+			add(`o.created_at < ?`, d.AddDate(0, 0, 1).Unix())
+		}
+	}
+	if f.ParentID != 0 {
+		add(`o.parent_id = ?`, f.ParentID)
+	}
+	if f.LicenseStatus != "" {
+		add(`EXISTS (SELECT 1 FROM licenses l CROSS JOIN (SELECT ? AS today) t WHERE l.organization_id = o.id AND `+
+			licenseStatus+` = ?)`, today, f.LicenseStatus)
+	}
+	if f.Overdue != nil {
+		not := "NOT "
+		if *f.Overdue {
+			not = ""
+		}
+		add(not+`EXISTS (SELECT 1 FROM invoices i WHERE i.organization_id = o.id AND `+overdueInvoice+`)`, today)
+	}
+	if len(where) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(where, " AND "), args
+}
+
+// ListOrgs lists the organizations of f, and how many match in all. Each comes with its OrgStats.
+func (db *DB) ListOrgs(ctx context.Context, f OrgFilter) ([]Org, []OrgStats, int, error) {
+	today := db.Now().UTC().Format(time.DateOnly)
+	cond, args := orgWhere(f, today)
+	order := `CASE o.kind WHEN 'vendor' THEN 0 WHEN 'distributor' THEN 1 ELSE 2 END, lower(o.name), o.id`
+	if col, ok := OrgSorts[f.Sort]; ok {
+		dir := ""
+		if f.Desc {
+			dir = " DESC"
+		}
+		order = col + dir + ", o.id" + dir
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = -1
 	}
 	var orgs []Org
+	var stats []OrgStats
 	var total int
 	err := db.view(ctx, func(tx *Tx) error {
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM organizations o`+cond, args...).Scan(&total); err != nil {
@@ -189,10 +282,112 @@ func (db *DB) ListOrgs(ctx context.Context, f OrgFilter) ([]Org, int, error) {
 		}
 		var err error
 		orgs, err = queryOrgs(ctx, tx, `SELECT `+orgColumns+` FROM organizations o`+cond+
-			` ORDER BY o.kind = 'client', o.name COLLATE NOCASE, o.id LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+			` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, limit, f.Offset)...)
+		if err != nil {
+			return err
+		}
+		stats, err = orgStats(ctx, tx, orgs, today)
 		return err
 	})
-	return orgs, total, err
+	return orgs, stats, total, err
+}
+
+// orgStats reads the figures of a page of organizations in four queries, whatever its length.
+func orgStats(ctx context.Context, tx *Tx, orgs []Org, today string) ([]OrgStats, error) {
+	stats := make([]OrgStats, len(orgs))
+	if len(orgs) == 0 {
+		return stats, nil
+	}
+	at := make(map[int64]int, len(orgs))
+	var orgIDs, parentIDs []int64
+	for i, o := range orgs {
+		at[o.ID] = i
+		orgIDs = append(orgIDs, o.ID)
+		if o.ParentID != 0 {
+			parentIDs = append(parentIDs, o.ParentID)
+		}
+	}
+	in := placeholders(len(orgIDs))
+	each := func(query string, args []any, fn func(rows *sql.Rows) error) error {
+		rows, err := tx.QueryContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := fn(rows); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	}
+	names := map[int64]string{}
+	if err := each(`SELECT id, name FROM organizations WHERE id IN (`+placeholders(len(parentIDs))+`)`, ids(parentIDs),
+		func(rows *sql.Rows) error {
+			var id int64
+			var name string
+			err := rows.Scan(&id, &name)
+			names[id] = name
+			return err
+		}); err != nil {
+		return nil, err
+	}
+	for i, o := range orgs {
+		stats[i].ParentName = names[o.ParentID]
+	}
+	if err := each(`SELECT organization_id, count(*) FROM licenses WHERE organization_id IN (`+in+`) GROUP BY organization_id`,
+		ids(orgIDs), func(rows *sql.Rows) error {
+			var id int64
+			var n int
+			err := rows.Scan(&id, &n)
+			stats[at[id]].Licenses = n
+			return err
+		}); err != nil {
+		return nil, err
+	}
+	if err := each(`SELECT organization_id, currency, coalesce(sum(debit), 0) - coalesce(sum(credit), 0) FROM journal_entries
+		WHERE organization_id IN (`+in+`) GROUP BY organization_id, currency ORDER BY organization_id, currency`,
+		ids(orgIDs), func(rows *sql.Rows) error {
+			var id int64
+			var b Balance
+			err := rows.Scan(&id, &b.Currency, &b.Minor)
+			stats[at[id]].Balances = append(stats[at[id]].Balances, b)
+			return err
+		}); err != nil {
+		return nil, err
+	}
+	return stats, each(`SELECT DISTINCT i.organization_id FROM invoices i WHERE i.organization_id IN (`+in+`) AND `+overdueInvoice,
+		append(ids(orgIDs), today), func(rows *sql.Rows) error {
+			var id int64
+			err := rows.Scan(&id)
+			stats[at[id]].Overdue = true
+			return err
+		})
+}
+
+// Countries lists the countries written on the organizations a filter selects (ignoring its
+// other filters' paging), each once whatever its case, for a filter's choices.
+func (db *DB) Countries(ctx context.Context, f OrgFilter) ([]string, error) {
+	cond, args := orgWhere(f, db.Now().UTC().Format(time.DateOnly))
+	var out []string
+	err := db.view(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT upper(o.country) FROM organizations o`+cond+` ORDER BY 1`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c string
+			if err := rows.Scan(&c); err != nil {
+				return err
+			}
+			if strings.TrimSpace(c) != "" {
+				out = append(out, c)
+			}
+		}
+		return rows.Err()
+	})
+	return out, err
 }
 
 // queryOrgs runs a query selecting orgColumns and returns its organizations.

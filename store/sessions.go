@@ -14,6 +14,12 @@ type Session struct {
 	LastSeenAt time.Time
 	IP         string
 	UserAgent  string
+
+	// ActingAs is the user the session acts as while its user impersonates them (0: none),
+	// since ActingSince, started from the organization ActingOrgID.
+	ActingAs    int64
+	ActingSince time.Time
+	ActingOrgID int64
 }
 
 // CreateSession stores a new session for s.UserID and sets its times.
@@ -31,11 +37,13 @@ func (db *DB) FindSession(ctx context.Context, idHash []byte) (Session, User, er
 	var s Session
 	var u User
 	err := db.view(ctx, func(tx *Tx) error {
-		var created, seen sql.NullInt64
-		err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+`, s.created_at, s.last_seen_at, s.ip, s.user_agent
+		var created, seen, since sql.NullInt64
+		err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+`, s.created_at, s.last_seen_at, s.ip, s.user_agent,
+			coalesce(s.acting_as_user_id, 0), s.acting_since, coalesce(s.acting_org_id, 0)
 			FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ?`, idHash),
-			&u, &created, &seen, &s.IP, &s.UserAgent)
+			&u, &created, &seen, &s.IP, &s.UserAgent, &s.ActingAs, &since, &s.ActingOrgID)
 		s.IDHash, s.UserID, s.CreatedAt, s.LastSeenAt = idHash, u.ID, fromUnix(created), fromUnix(seen)
+		s.ActingSince = fromUnix(since)
 		return err
 	})
 	return s, u, err

@@ -373,7 +373,11 @@ func updateDaily(ctx context.Context, tx *Tx, setupID int64, day string, daily D
 	_, err = tx.ExecContext(ctx, `INSERT INTO usage_daily (setup_id, day, peak_micro, billed, hours, cores_sum) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO UPDATE SET peak_micro = excluded.peak_micro, billed = excluded.billed, hours = excluded.hours,
 			cores_sum = excluded.cores_sum`, setupID, day, d.PeakMicro, d.Billed, d.Hours, d.CoresSum)
-	return err
+	if err != nil {
+		return err
+	}
+	// The day's billed cores are what a month costs: its cached cost is no longer good.
+	return bumpSetupCostVersion(ctx, tx, setupID)
 }
 
 // ImportHourlyUsage writes whole hours of a setup's roll-ups (history kept elsewhere, demo data),

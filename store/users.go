@@ -17,14 +17,15 @@ type User struct {
 	LastOrgID    int64
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	ClientsView  string // how the clients dashboard shows organizations: "list" or "cards"
 }
 
 const userColumns = `u.id, u.email, u.name, u.password_hash, u.active, ` + hasTwoFactor + `, coalesce(u.last_org_id, 0),
-	u.created_at, u.updated_at`
+	u.created_at, u.updated_at, u.clients_view`
 
 func scanUser(row interface{ Scan(...any) error }, u *User, extra ...any) error {
 	var created, updated sql.NullInt64
-	dest := append([]any{&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Active, &u.TwoFactor, &u.LastOrgID, &created, &updated}, extra...)
+	dest := append([]any{&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Active, &u.TwoFactor, &u.LastOrgID, &created, &updated, &u.ClientsView}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return notFoundOr(err)
 	}
