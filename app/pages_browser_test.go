@@ -82,6 +82,9 @@ func rawCodes() []*regexp.Regexp {
 // pageReport is what one visit of a page found.
 type pageReport struct {
 	Path                       string
+	Header                     int      // the height of the page's header, in CSS px
+	HiddenTabs                 []string // tabs cut off or hidden
+	RowsWithoutStatus          int      // rows of the licenses list whose status is not on screen
 	Sideways                   int
 	Violations                 []axeViolation
 	Codes                      []string
@@ -118,7 +121,12 @@ const checkPage = `(async () => {
 		}
 	});
 	const res = await axe.run(document, {resultTypes: ["violations"]});
+	const shown = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0 && r.left >= 0 && r.right <= innerWidth; };
+	const header = document.querySelector("header.topbar");
 	return {
+		header: header ? Math.round(header.getBoundingClientRect().height) : 0,
+		hiddenTabs: Array.from(document.querySelectorAll("nav.tabs a")).filter((a) => !shown(a)).map((a) => a.textContent.trim()),
+		rowsWithoutStatus: document.querySelector("main table[data-list=licenses]") ? Array.from(document.querySelectorAll("main table[data-list=licenses] tbody tr")).filter((tr) => !Array.from(tr.querySelectorAll(".badge")).some(shown)).length : 0,
 		sideways: document.documentElement.scrollWidth - window.innerWidth,
 		texts: texts,
 		scrollers: scrollers,
@@ -138,12 +146,16 @@ func visitPage(t *testing.T, ctx context.Context, base, path, axe string, codes 
 	load := time.Since(start)
 	do(t, ctx, chromedp.Evaluate[chromedp.Void](axe+";undefined"))
 	got := run(t, ctx, chromedp.Evaluate[struct {
-		Sideways   int
-		Texts      []string
-		Scrollers  []string
-		Violations []axeViolation
+		Header            int
+		HiddenTabs        []string
+		RowsWithoutStatus int
+		Sideways          int
+		Texts             []string
+		Scrollers         []string
+		Violations        []axeViolation
 	}](checkPage, chromedp.EvalAwaitPromise))
-	r := pageReport{Path: path, Sideways: got.Sideways, Violations: got.Violations, Load: load, ScrollersWithoutKeyOrLabel: got.Scrollers}
+	r := pageReport{Path: path, Sideways: got.Sideways, Violations: got.Violations, Load: load, ScrollersWithoutKeyOrLabel: got.Scrollers,
+		Header: got.Header, HiddenTabs: got.HiddenTabs, RowsWithoutStatus: got.RowsWithoutStatus}
 	for _, text := range got.Texts {
 		for _, re := range codes {
 			for _, m := range re.FindAllString(text, -1) {
@@ -252,6 +264,15 @@ func TestBrowserEveryPage(t *testing.T) {
 					screenshot(t, ctx, strings.ReplaceAll(role.name, " ", "-")+"-"+w.name+strings.NewReplacer("/", "-", "?", "-", "=", "-", "&", "-").Replace(path))
 					if r.Load > slowest.load {
 						slowest = slow{fmt.Sprintf("%s as %s at %s px", path, role.name, w.name), r.Load}
+					}
+					if w.name == "390" && r.Header > 100 {
+						t.Errorf("%s at 390 px: the header takes %d px of the screen, want it folded", path, r.Header)
+					}
+					if len(r.HiddenTabs) > 0 {
+						t.Errorf("%s at %s px: tabs cut off: %q", path, w.name, r.HiddenTabs)
+					}
+					if r.RowsWithoutStatus > 0 {
+						t.Errorf("%s at %s px: %d licenses without their status on screen", path, w.name, r.RowsWithoutStatus)
 					}
 					if r.Sideways > 0 {
 						t.Errorf("%s at %s px is %d px wider than the screen", path, w.name, r.Sideways)
