@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"keyward/store"
@@ -56,6 +57,25 @@ func newChromeFor(t *testing.T, timeout time.Duration) context.Context {
 		t.Fatalf("starting Chromium: %v", err)
 	}
 	return ctx
+}
+
+// acceptDialogs accepts every confirmation the page asks for (forms with data-confirm), and
+// passes on what each said.
+func acceptDialogs(ctx context.Context) <-chan string {
+	confirmed := make(chan string, 8)
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	go func() {
+		for ev, err := range dialogs {
+			if err != nil {
+				return
+			}
+			confirmed <- ev.Message
+			if _, err := chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true}); err != nil {
+				return
+			}
+		}
+	}()
+	return confirmed
 }
 
 // run runs one browser action that returns a value, failing the test on error.

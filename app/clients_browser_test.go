@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"keyward/store"
@@ -16,19 +15,7 @@ func TestBrowserClientsJourney(t *testing.T) {
 	w := newClientsWorld(t)
 	w.a.createUser("anna@alpha.test", "Anna Alpha", w.alpha, store.RoleOwner)
 	ctx := newChrome(t)
-	confirmed := make(chan string, 4)
-	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
-	go func() {
-		for ev, err := range dialogs {
-			if err != nil {
-				return
-			}
-			confirmed <- ev.Message
-			if _, err := chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true}); err != nil {
-				return
-			}
-		}
-	}()
+	confirmed := acceptDialogs(ctx)
 	do(t, ctx,
 		chromedp.Navigate(w.a.url+"/login"),
 		chromedp.WaitVisible(chromedp.ID("email")),
@@ -57,7 +44,7 @@ func TestBrowserClientsJourney(t *testing.T) {
 		t.Errorf("after choosing cards the filters were lost: %q", got)
 	}
 	card := run(t, ctx, chromedp.Text(`//li[@class="client-card"]`))
-	if !strings.Contains(card, "500.00 EUR") || !strings.Contains(card, "invoices overdue") {
+	if !strings.Contains(card, "500.00 EUR") || !strings.Contains(card, "Invoices overdue") {
 		t.Errorf("the card reads %q", card)
 	}
 	do(t, ctx,

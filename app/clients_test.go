@@ -141,7 +141,7 @@ func TestClientsPage(t *testing.T) {
 	b := w.a.browser()
 	b.signIn(w.distOwner, adminPassword)
 	b.status(b.get("/orgs?kind=client&sort=-balance"), http.StatusOK)
-	b.assertContains("Alpha Clinics", "500.00 EUR", "invoices overdue", `<th scope="col">Company</th>`)
+	b.assertContains("Alpha Clinics", "500.00 EUR", "Invoices overdue", `<th scope="col">Company</th>`)
 	if strings.Contains(b.body, "Distributor</th>") {
 		t.Error("a distributor sees a distributor column")
 	}

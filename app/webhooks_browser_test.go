@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"keyward/app/webhook"
@@ -18,19 +17,7 @@ func TestBrowserWebhookJourney(t *testing.T) {
 	w := newLicenseWorld(t, allowPrivate)
 	recv := newReceiver(t)
 	ctx := newChrome(t)
-	confirmed := make(chan string, 2)
-	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
-	go func() {
-		for ev, err := range dialogs {
-			if err != nil {
-				return
-			}
-			confirmed <- ev.Message
-			if _, err := chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true}); err != nil {
-				return
-			}
-		}
-	}()
+	confirmed := acceptDialogs(ctx)
 	do(t, ctx,
 		chromedp.Navigate(w.a.url+"/login"),
 		chromedp.WaitVisible(chromedp.ID("email")),
