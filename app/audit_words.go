@@ -4,6 +4,7 @@ import (
 	"strings"
 	"unicode"
 
+	"keyward/app/words"
 	"keyward/store"
 )
 
@@ -87,14 +88,10 @@ func auditWords(action string) string {
 		return p
 	}
 	area, what, _ := strings.Cut(action, ".")
-	s := strings.ReplaceAll(area, "_", " ")
-	if what != "" {
-		s += ": " + strings.ReplaceAll(what, "_", " ")
+	if what == "" {
+		return words.Status(area)
 	}
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	return words.Status(area) + ": " + strings.ReplaceAll(what, "_", " ")
 }
 
 // auditSentence is an audit entry as a sentence a person reads: who (both people while one
