@@ -21,3 +21,10 @@ func TestAuditWordsNeverShowACode(t *testing.T) {
 		t.Errorf("an action without a phrase reads %q, want %q", got, want)
 	}
 }
+
+func TestDetailWords(t *testing.T) {
+	got := detailWords("NW-2026-0005, 10080.00 EUR, due 2026-12-02; in_use → access_denied; 718.20 EUR")
+	if want := "NW-2026-0005, 10,080.00 EUR, due 2 Dec 2026; In use → Access denied; 718.20 EUR"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

@@ -751,7 +751,7 @@ func licenseFuncs() map[string]any {
 			}
 			return words.Status(kind)
 		},
-		"statusWords": statusWords.Replace,
+		"statusWords": detailWords,
 		"stepLabel":   stepLabel,
 		// fieldError is the message of e when it is about the field name.
 		"fieldError": func(e *Error, name string) string {
