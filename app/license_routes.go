@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -264,18 +265,19 @@ func jsonBody(c *fiber.Ctx, v any) error {
 // licenseRow is a line of the license list.
 type licenseRow struct {
 	store.License
-	Masked  string
-	Modules string
+	Masked      string
+	Modules     string // codes, for the CSV
+	ModuleNames string // names, for people
 }
 
 func licenseRows(ls []store.License) []licenseRow {
 	rows := make([]licenseRow, 0, len(ls))
 	for _, l := range ls {
-		codes := make([]string, 0, len(l.Features))
+		codes, names := make([]string, 0, len(l.Features)), make([]string, 0, len(l.Features))
 		for _, f := range l.Features {
-			codes = append(codes, f.Code)
+			codes, names = append(codes, f.Code), append(names, f.Name)
 		}
-		rows = append(rows, licenseRow{License: l, Masked: "…" + l.KeySuffix, Modules: strings.Join(codes, ", ")})
+		rows = append(rows, licenseRow{License: l, Masked: "…" + l.KeySuffix, Modules: strings.Join(codes, ", "), ModuleNames: strings.Join(names, ", ")})
 	}
 	return rows
 }
@@ -347,7 +349,9 @@ func (s *Server) licensesPage(c *fiber.Ctx) error {
 	return s.render(c, "licenses", fiber.Map{"Title": "Licenses", "Rows": licenseRows(ls), "Total": total, "Filter": f,
 		"Products": products, "Orgs": orgs, "Statuses": licenseStatuses, "Sort": sortLink, "SortDir": sortDir, "Prev": prev, "Next": next,
 		"Page": page, "CSV": "/licenses.csv?" + query(map[string]string{"page": ""}), "Q": c.Query("q"),
-		"EndingWithin": c.Query("ending_within"), "CanCreate": a.staff || len(ds) > 0})
+		"EndingWithin": c.Query("ending_within"), "CanCreate": a.staff || len(ds) > 0,
+		"Filtering": slices.ContainsFunc([]string{"status", "ending_within", "end_from", "end_to", "organization", "product", "feature", "q"},
+			func(k string) bool { return c.Query(k) != "" })})
 }
 
 // licensesCSV exports the filtered list, every page of it.

@@ -40,3 +40,8 @@ document.querySelectorAll("table.table").forEach((table) => {
     });
   });
 });
+
+// On a phone, a list's filters start folded when none is in use, so the list comes first.
+if (window.matchMedia("(max-width: 640px)").matches) {
+  document.querySelectorAll("details[data-fold-on-phone]").forEach((d) => { d.open = false; });
+}
