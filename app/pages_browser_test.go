@@ -189,20 +189,18 @@ func pageLinks(t *testing.T, ctx context.Context, base string) []string {
 // signInAs signs a demo user in, accepting the terms when they ask for it.
 func signInAs(t *testing.T, ctx context.Context, base, email string) {
 	t.Helper()
-	// Each step waits for the next document to have loaded (the old one carries a mark the new
-	// one lacks), so the walk's first navigation interrupts no redirect still on its way.
-	const mark, loaded = `window.keywardOld = true`, `!window.keywardOld && document.readyState === "complete"`
+	// Each step waits for what only the next page shows, so the walk's first navigation
+	// interrupts no redirect still on its way: the terms to accept, then the home page.
+	const home = `//h1[starts-with(normalize-space(.), "Welcome")]`
 	do(t, ctx,
 		chromedp.Navigate(base+"/login"),
 		chromedp.WaitVisible(chromedp.ID("email")),
 		chromedp.SendKeys(chromedp.ID("email"), email),
-		chromedp.Evaluate[chromedp.Void](mark),
 		chromedp.SendKeys(chromedp.ID("password"), DemoPassword+"\n"),
+		chromedp.WaitVisible(`//button[contains(., "ccept")] | `+home),
 	)
-	run(t, ctx, chromedp.Poll[bool](loaded))
 	if run(t, ctx, chromedp.Evaluate[bool](`!!Array.from(document.querySelectorAll("button")).find((b) => /accept/i.test(b.textContent))`)) {
-		do(t, ctx, chromedp.Evaluate[chromedp.Void](mark), chromedp.Click(`//button[contains(., "ccept")]`))
-		run(t, ctx, chromedp.Poll[bool](loaded))
+		do(t, ctx, chromedp.Click(`//button[contains(., "ccept")]`), chromedp.WaitVisible(home))
 	}
 }
 
