@@ -112,7 +112,6 @@ func (s *Server) clientsFilter(c *fiber.Ctx, extra ...string) (store.OrgFilter, 
 	}
 	if v := c.Query("sort"); v != "" {
 		f.Sort, f.Desc = strings.CutPrefix(v, "-")
-		f.Desc = strings.HasPrefix(v, "-")
 		if _, ok := store.OrgSorts[f.Sort]; !ok {
 			return f, badInput("sort", "sort is one of name, created_at, country, balance, licenses, each optionally after - for descending.")
 		}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -77,4 +78,19 @@ func TestBrowserClientsJourney(t *testing.T) {
 	}
 	// The cards are remembered.
 	do(t, ctx, chromedp.Navigate(w.a.url+"/orgs"), chromedp.WaitVisible(`//ul[@class="client-cards"]`))
+
+	// On a phone nothing scrolls sideways: the list, the cards, a client's tabs, the banner.
+	do(t, ctx, chromedp.EmulateViewport(390, 844))
+	for _, path := range []string{"/orgs", "/orgs?kind=client&sort=-balance", "/", fmt.Sprintf("/orgs/%d", w.alpha.ID),
+		fmt.Sprintf("/orgs/%d?tab=users", w.alpha.ID), fmt.Sprintf("/orgs/%d?tab=activity", w.alpha.ID)} {
+		do(t, ctx, chromedp.Navigate(w.a.url+path), chromedp.WaitVisible(`//h1`))
+		if wide := run(t, ctx, chromedp.Evaluate[int64](`document.documentElement.scrollWidth`)); wide > 390 {
+			t.Errorf("%s at 390 px is %d px wide", path, wide)
+		}
+	}
+	do(t, ctx, chromedp.Navigate(w.a.url+"/orgs"), chromedp.WaitVisible(`//h1`),
+		chromedp.Click(`//button[normalize-space()="List"]`), chromedp.WaitVisible(`//table`))
+	if wide := run(t, ctx, chromedp.Evaluate[int64](`document.documentElement.scrollWidth`)); wide > 390 {
+		t.Errorf("the list at 390 px is %d px wide", wide)
+	}
 }

@@ -242,3 +242,26 @@ func TestAssociateExistingUser(t *testing.T) {
 	b.status(b.post(path, url.Values{"email": {w.clientOwner}, "role": {"boss"}}), http.StatusBadRequest)
 	b.assertContains("Choose the role")
 }
+
+func TestSuspendAndReactivateThroughTheAPI(t *testing.T) {
+	w := newLicenseWorld(t)
+	path := fmt.Sprintf("/api/v1/organizations/%d/", w.client.ID)
+	status, out := w.api(w.distToken, http.MethodPost, path+"suspend", map[string]any{})
+	if _, field := errorOf(out); status != http.StatusBadRequest || field != "reason" {
+		t.Errorf("suspend without a reason: %d %v", status, out)
+	}
+	out = w.mustAPI(w.distToken, http.MethodPost, path+"suspend", http.StatusOK, map[string]any{"reason": "Unpaid invoices"})
+	if out["status"] != "suspended" || out["suspend_reason"] != "Unpaid invoices" {
+		t.Errorf("after suspending: %v", out)
+	}
+	w.mustAPI(w.clientOwnerTok, http.MethodPost, path+"reactivate", http.StatusForbidden, nil)
+	w.mustAPI(w.otherTok, http.MethodPost, path+"reactivate", http.StatusNotFound, nil)
+	if out = w.mustAPI(w.distToken, http.MethodPost, path+"reactivate", http.StatusOK, nil); out["status"] != "active" {
+		t.Errorf("after reactivating: %v", out)
+	}
+	w.mustAPI(w.admin, http.MethodPost, fmt.Sprintf("/api/v1/organizations/%d/suspend", w.dist.ID), http.StatusNotFound, map[string]any{"reason": "x"})
+	es, _, _ := w.a.db.ListAudit(t.Context(), store.AuditFilter{OrgID: w.client.ID, Action: "org.", Limit: 10})
+	if len(es) != 2 || es[1].Action != "org.suspended" || es[1].Details != "Unpaid invoices" {
+		t.Errorf("audit: %+v", es)
+	}
+}

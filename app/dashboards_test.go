@@ -90,7 +90,7 @@ func TestDistributorAndStaffDashboards(t *testing.T) {
 	b := w.a.browser()
 	b.signIn(w.distOwner, adminPassword)
 	b.get("/")
-	b.assertContains("Your clients", "<strong>1</strong> clients", "In use</span> <strong>2</strong>", "Pending start</span> <strong>1</strong>",
+	b.assertContains("Your clients", "<strong>1</strong> clients", "Owing the most", "Contoso Hotels</a> · <span class=\"\">—</span>", "In use</span> <strong>2</strong>", "Pending start</span> <strong>1</strong>",
 		"Ending within 30 days: <strong>1</strong>", "Ending within 90 days: <strong>1</strong>", "BER-1", "ends in 29 days",
 		"Requests to handle: <strong>0</strong>", "Drafts to issue: <strong>0</strong>", "Overdue invoices: <strong>0</strong>")
 

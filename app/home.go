@@ -48,6 +48,13 @@ func (s *Server) home(c *fiber.Ctx) error {
 			return err
 		}
 		data["Dashboard"] = s.dashboardView(d)
+		// The clients owing the most: a distributor's first calls of the day.
+		f := store.OrgFilter{All: staff, ParentIDs: dists, Kind: store.KindClient, Sort: "balance", Desc: true, Limit: 5}
+		orgs, stats, _, err := s.db.ListOrgs(ctx, f)
+		if err != nil {
+			return err
+		}
+		data["TopClients"] = clientRows(orgs, stats)
 	}
 	var sections []clientDashboard
 	for _, org := range clients {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -46,15 +45,7 @@ func BenchmarkInvoiceListPage(b *testing.B) {
 	for _, tc := range []struct{ name, path string }{{"page of 50", "/invoices"}, {"500 on a page", "/invoices?per_page=500"}} {
 		b.Run(tc.name, func(b *testing.B) {
 			get(tc.path) // warm the caches as a second visit would
-			var took []time.Duration
-			for b.Loop() {
-				start := time.Now()
-				get(tc.path)
-				took = append(took, time.Since(start))
-			}
-			slices.Sort(took)
-			b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
-			b.ReportMetric(float64(took[len(took)*95/100].Microseconds())/1000, "p95-ms")
+			reportLatency(b, func() { get(tc.path) })
 		})
 	}
 }

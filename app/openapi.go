@@ -159,6 +159,11 @@ func openAPISpec() obj {
 					ref("Organization"), "400", "401", "403", "404"),
 			},
 			"/api/v1/organizations/{id}": obj{"get": withParams(op("An organization.", "bearer", nil, "200", ref("Organization"), "401", "404"), idParameter())},
+			"/api/v1/organizations/{id}/suspend": obj{"post": withParams(op("Suspend a client, as the portal's button does: its users "+
+				"cannot sign in and are shown the reason.", "bearer", props([]string{"reason"}, obj{"reason": tString}), "200",
+				ref("Organization"), "400", "401", "403", "404"), idParameter())},
+			"/api/v1/organizations/{id}/reactivate": obj{"post": withParams(op("Reactivate a suspended client.", "bearer", nil, "200",
+				ref("Organization"), "401", "403", "404"), idParameter())},
 			"/api/v1/organizations/{id}/invitations": obj{"post": withParams(op("Invite an email into the organization, as the portal does: a new account gets a link to "+
 				"create it; an existing one joins at once and is told by email. Members invite members; owners and distributor users choose the role.",
 				"bearer", props([]string{"email"}, obj{"email": tString, "role": obj{"type": "string", "enum": []string{"owner", "member"}}}), "201",

@@ -36,6 +36,8 @@ func (s *Server) routeOrgs() {
 	s.route(fiber.MethodGet, "/api/v1/organizations", guard{Action: ActionSignedIn}, s.apiOrgList)
 	s.route(fiber.MethodPost, "/api/v1/organizations", guard{Action: ActionSignedIn}, s.apiCreateOrg)
 	s.route(fiber.MethodGet, "/api/v1/organizations/:id", guard{Action: ActionView, Scope: s.orgParam("id")}, s.apiOrg)
+	s.route(fiber.MethodPost, "/api/v1/organizations/:id/suspend", guard{Action: ActionManageClients, Scope: s.clientParam("id")}, s.apiSuspendOrg)
+	s.route(fiber.MethodPost, "/api/v1/organizations/:id/reactivate", guard{Action: ActionManageClients, Scope: s.clientParam("id")}, s.apiReactivateOrg)
 }
 
 // orgInput is the company details of an organization, from a form or a JSON body.
@@ -195,14 +197,8 @@ func (s *Server) updateOrg(c *fiber.Ctx) error {
 // POST /orgs/:id/suspend
 func (s *Server) suspendOrg(c *fiber.Ctx) error {
 	org := guardedOrg(c)
-	reason, err := text(c.FormValue("reason"), "reason", "reason of the suspension", true, 500)
-	if err != nil {
+	if err := s.setOrgStatus(c, org, true, c.FormValue("reason")); err != nil {
 		return s.renderOrgError(c, org, err, fiber.Map{})
-	}
-	audit := s.auditEntry(c, "org.suspended")
-	audit.Target, audit.Details = org.Name, reason
-	if err := s.db.SetOrgStatus(c.UserContext(), org.ID, "suspended", reason, audit); err != nil {
-		return err
 	}
 	return c.Redirect(fmt.Sprintf("/orgs/%d?notice=org-suspended", org.ID), http.StatusSeeOther)
 }
@@ -211,12 +207,50 @@ func (s *Server) suspendOrg(c *fiber.Ctx) error {
 // POST /orgs/:id/reactivate
 func (s *Server) reactivateOrg(c *fiber.Ctx) error {
 	org := guardedOrg(c)
-	audit := s.auditEntry(c, "org.reactivated")
-	audit.Target = org.Name
-	if err := s.db.SetOrgStatus(c.UserContext(), org.ID, "active", "", audit); err != nil {
+	if err := s.setOrgStatus(c, org, false, ""); err != nil {
 		return err
 	}
 	return c.Redirect(fmt.Sprintf("/orgs/%d?notice=org-reactivated", org.ID), http.StatusSeeOther)
+}
+
+// setOrgStatus suspends a client (a reason is required) or reactivates it, audited: what the
+// portal's buttons and the API do alike.
+func (s *Server) setOrgStatus(c *fiber.Ctx, org store.Org, suspend bool, reason string) error {
+	action, status := "org.reactivated", "active"
+	if suspend {
+		r, err := text(reason, "reason", "reason of the suspension", true, 500)
+		if err != nil {
+			return err
+		}
+		action, status, reason = "org.suspended", "suspended", r
+	} else {
+		reason = ""
+	}
+	audit := s.auditEntry(c, action)
+	audit.Target, audit.Details = org.Name, reason
+	return s.db.SetOrgStatus(c.UserContext(), org.ID, status, reason, audit)
+}
+
+// apiSuspendOrg suspends a client as the portal's button does: {"reason"}.
+// POST /api/v1/organizations/:id/suspend
+func (s *Server) apiSuspendOrg(c *fiber.Ctx) error {
+	vals, err := jsonScalars(c.Body(), "reason")
+	if err != nil {
+		return err
+	}
+	if err := s.setOrgStatus(c, guardedOrg(c), true, vals["reason"]); err != nil {
+		return err
+	}
+	return s.apiOrg(c)
+}
+
+// apiReactivateOrg reactivates a suspended client.
+// POST /api/v1/organizations/:id/reactivate
+func (s *Server) apiReactivateOrg(c *fiber.Ctx) error {
+	if err := s.setOrgStatus(c, guardedOrg(c), false, ""); err != nil {
+		return err
+	}
+	return s.apiOrg(c)
 }
 
 // renderOrgError shows the organization page again with a form's error next to its field.
