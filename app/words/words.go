@@ -1,6 +1,6 @@
 // Package words is how the portal writes values for people: one way for a status, a date, a
-// month and a price, on every page (DESIGN §3 names the license statuses). Codes stay in the
-// APIs and in attributes; what a person reads comes from here.
+// month and a price, on every page. Codes stay in the APIs and in attributes; what a person
+// reads comes from here.
 package words
 
 import (
