@@ -161,8 +161,8 @@ func TestLicenseStartsOnItsStartDate(t *testing.T) {
 // before its end) gets the 30-day step, and its email says 19 days, never 30.
 func TestExpiryNoticeTellsTheDaysReallyLeft(t *testing.T) {
 	catcher, withSMTP := newLicenseMailCatcher(t)
-	w := newLicenseWorld(t, withSMTP)                        // 2026-11-02
-	w.newLicense(map[string]any{"start_date": "2025-11-21"}) // ends 2026-11-21
+	w := newLicenseWorld(t, withSMTP)                                 // 2026-11-02
+	id, _ := w.newLicense(map[string]any{"start_date": "2025-11-21"}) // ends 2026-11-21
 	if err := w.a.srv.licenseLifecycle(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -175,6 +175,11 @@ func TestExpiryNoticeTellsTheDaysReallyLeft(t *testing.T) {
 			t.Errorf("notice %q:\n%s", m.Subject, m.Body)
 		}
 	}
+	// The license's notifications tab says what the notice said.
+	b := w.a.browser()
+	b.signIn(w.clientOwner, adminPassword)
+	b.get(fmt.Sprintf("/licenses/%d?tab=notifications", id))
+	b.assertContains("30 days before the end", "said: “ends in 19 days”")
 }
 
 func TestExpiryLabel(t *testing.T) {

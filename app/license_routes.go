@@ -757,6 +757,15 @@ func licenseFuncs() map[string]any {
 		},
 		"statusWords": detailWords,
 		"stepLabel":   stepLabel,
+		// sentLabel says what a sent notice told: the days really left on the day it went out.
+		"sentLabel": func(n store.Notification) string {
+			for _, st := range expiryLadder {
+				if st.Name == n.Step {
+					return expiryLabel(st, n.EndDate, civilDay(n.SentAt))
+				}
+			}
+			return ""
+		},
 		// fieldError is the message of e when it is about the field name.
 		"fieldError": func(e *Error, name string) string {
 			if e != nil && e.Field == name {
