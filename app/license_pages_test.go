@@ -271,3 +271,30 @@ func TestPortalLicenseJourney(t *testing.T) {
 		t.Errorf("the key shown after regeneration: %v", out)
 	}
 }
+
+// TestDestructiveActionsSitInTheDangerZone: regenerating the key, denying access and terminating
+// are in the General tab's danger zone, below the tabs, each asking for a confirmation; other
+// tabs do not show them.
+func TestDestructiveActionsSitInTheDangerZone(t *testing.T) {
+	w := newLicenseWorld(t)
+	id, _ := w.newLicense(map[string]any{"start_date": "2026-10-01"})
+	b := w.a.browser()
+	b.signIn(w.distOwner, adminPassword)
+	b.get(fmt.Sprintf("/licenses/%d", id))
+	tabs, zone := strings.Index(b.body, `<nav class="tabs"`), strings.Index(b.body, `id="danger-heading"`)
+	if tabs < 0 || zone < tabs {
+		t.Fatalf("no danger zone below the tabs:\n%s", b.body)
+	}
+	for _, action := range []string{`action="/licenses/` + fmt.Sprint(id) + `/regenerate-key" data-confirm=`, `value="deny">`, `value="terminate">`} {
+		if i := strings.Index(b.body, action); i < zone {
+			t.Errorf("%s is not in the danger zone", action)
+		}
+	}
+	if got := strings.Count(b.body, "data-confirm="); got < 3 {
+		t.Errorf("%d confirmations, want one for each destructive action", got)
+	}
+	b.get(fmt.Sprintf("/licenses/%d?tab=history", id))
+	if strings.Contains(b.body, "regenerate-key") || strings.Contains(b.body, "Danger zone") {
+		t.Error("the history tab shows the destructive actions")
+	}
+}
