@@ -63,6 +63,10 @@ func TestLicenseKeyVisibility(t *testing.T) {
 	if strings.Contains(member.body, key) || strings.Contains(member.body, "Reveal key") || strings.Contains(member.body, "Regenerate") {
 		t.Error("a client member sees the key or its actions")
 	}
+	// No empty key card: the member reads the masked key and who sees it in full.
+	if strings.Contains(member.body, "key-card") || !strings.Contains(member.body, "owners see the full key") {
+		t.Error("a client member gets a key card without actions, or no word of who sees the key")
+	}
 	if resp := member.post(path+"/reveal", url.Values{}); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("a client member reveals the key: %d, want 403", resp.StatusCode)
 	}
