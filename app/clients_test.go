@@ -265,3 +265,30 @@ func TestSuspendAndReactivateThroughTheAPI(t *testing.T) {
 		t.Errorf("audit: %+v", es)
 	}
 }
+
+// FuzzClientsQuery: the filters and sorts of the organizations list (GET /api/v1/organizations
+// and the clients page), as a distributor sends them: never a 5xx, and nothing written.
+func FuzzClientsQuery(f *testing.F) {
+	fz := newFormFuzz(f)
+	w := fz.w
+	for _, seed := range []string{
+		"kind=client&status=active&country=DE&created_from=2026-01-01&created_to=2026-12-31&license_status=in_use&overdue=false&sort=-balance",
+		fmt.Sprintf("parent_id=%d&sort=licenses&q=hotel", w.dist.ID), fmt.Sprintf("parent_id=%d", w.otherDist.ID),
+		"sort=-", "sort=--name", "country=%00%FF", "created_from=2026-02-30", "overdue=TRUE", "page=999999&per_page=200",
+		"q=" + strings.Repeat("%", 300), "kind=client&kind=distributor", "x=1", "", "&&==",
+	} {
+		f.Add(seed, false)
+		f.Add(seed, true)
+	}
+	fz.report(f)
+	f.Fuzz(func(t *testing.T, query string, page bool) {
+		if strings.ContainsAny(query, "# \t\r\n") {
+			return // not a query string a client sends as it is
+		}
+		if page {
+			fz.send(t, fz.dist.client, http.MethodGet, "/orgs?"+query, "", "", "") // the signed-in distributor's cookie
+			return
+		}
+		fz.send(t, http.DefaultClient, http.MethodGet, "/api/v1/organizations?"+query, "application/json", "Bearer "+w.distToken, "")
+	})
+}

@@ -269,9 +269,9 @@ func (db *DB) ListOrgs(ctx context.Context, f OrgFilter) ([]Org, []OrgStats, int
 		}
 		order = col + dir + ", o.id" + dir
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = -1
+	page, pageArgs := "", []any{}
+	if f.Limit > 0 { // else all of them
+		page, pageArgs = ` LIMIT ? OFFSET ?`, []any{f.Limit, f.Offset}
 	}
 	var orgs []Org
 	var stats []OrgStats
@@ -282,7 +282,7 @@ func (db *DB) ListOrgs(ctx context.Context, f OrgFilter) ([]Org, []OrgStats, int
 		}
 		var err error
 		orgs, err = queryOrgs(ctx, tx, `SELECT `+orgColumns+` FROM organizations o`+cond+
-			` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, limit, f.Offset)...)
+			` ORDER BY `+order+page, append(args, pageArgs...)...)
 		if err != nil {
 			return err
 		}
