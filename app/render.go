@@ -10,19 +10,18 @@ import (
 
 	"keyward/app/billing"
 	"keyward/app/webhook"
+	"keyward/app/words"
 	"keyward/store"
 )
 
 func (s *Server) templateFuncs() template.FuncMap {
 	funcs := template.FuncMap{
-		"asset": s.assets.url,
-		"date": func(t time.Time) string {
-			if t.IsZero() {
-				return "—"
-			}
-			return t.UTC().Format("2006-01-02")
-		},
-		"amount": amountText,
+		"asset":    s.assets.url,
+		"date":     words.Date,
+		"day":      words.Day,
+		"month":    words.Month,
+		"sentence": words.Sentence,
+		"amount":   amountText,
 		// under tells whether path is section or one of its pages, to highlight the navigation.
 		"under": func(path, section string) bool {
 			return path == section || strings.HasPrefix(path, section+"/")
@@ -31,12 +30,7 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"fieldOf":      fieldOf,
 		"auditWords":   auditWords,
 		"sentenceCase": sentenceCase,
-		"datetime": func(t time.Time) string {
-			if t.IsZero() {
-				return "—"
-			}
-			return t.UTC().Format("2006-01-02 15:04 UTC")
-		},
+		"datetime":     words.DateTime,
 	}
 	for name, f := range licenseFuncs() {
 		funcs[name] = f

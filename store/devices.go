@@ -30,6 +30,17 @@ type Setup struct {
 	Rooms     int
 	Devices   int // active devices
 	CreatedAt time.Time
+	// FirstSample is when the setup's earliest usage sample was taken (zero: none yet); a
+	// history import makes it older than CreatedAt.
+	FirstSample time.Time
+}
+
+// Since is when the setup was first heard of: its first device or its earliest usage sample.
+func (s Setup) Since() time.Time {
+	if !s.FirstSample.IsZero() && s.FirstSample.Before(s.CreatedAt) {
+		return s.FirstSample
+	}
+	return s.CreatedAt
 }
 
 // Activation is a device's request to use a license.
@@ -228,7 +239,7 @@ func (db *DB) LicenseDevices(ctx context.Context, licenseID int64) ([]Device, er
 func (db *DB) LicenseSetups(ctx context.Context, licenseID int64) ([]Setup, error) {
 	var ss []Setup
 	err := db.view(ctx, func(tx *Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT s.id, s.license_id, s.name, s.aps, s.rooms, s.created_at,
+		rows, err := tx.QueryContext(ctx, `SELECT s.id, s.license_id, s.name, s.aps, s.rooms, s.created_at, s.first_sample_at,
 			(SELECT count(*) FROM devices v WHERE v.setup_id = s.id AND v.active = 1)
 			FROM setups s WHERE s.license_id = ? ORDER BY s.name`, licenseID)
 		if err != nil {
@@ -237,11 +248,11 @@ func (db *DB) LicenseSetups(ctx context.Context, licenseID int64) ([]Setup, erro
 		defer rows.Close()
 		for rows.Next() {
 			var s Setup
-			var created sql.NullInt64
-			if err := rows.Scan(&s.ID, &s.LicenseID, &s.Name, &s.APs, &s.Rooms, &created, &s.Devices); err != nil {
+			var created, first sql.NullInt64
+			if err := rows.Scan(&s.ID, &s.LicenseID, &s.Name, &s.APs, &s.Rooms, &created, &first, &s.Devices); err != nil {
 				return err
 			}
-			s.CreatedAt = fromUnix(created)
+			s.CreatedAt, s.FirstSample = fromUnix(created), fromUnix(first)
 			ss = append(ss, s)
 		}
 		return rows.Err()
