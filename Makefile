@@ -52,15 +52,24 @@ bench: build
 	  token=$$(./$(BIN) token --data $$dir --email admin@localhost --name bench); \
 	  api() { curl -fsS -H "Authorization: Bearer $$token" -H 'Content-Type: application/json' "$$@"; }; \
 	  org=$$(api http://$$addr/api/v1/licenses?q=BER-MITTE | python3 -c 'import json,sys; print(json.load(sys.stdin)["licenses"][0]["organization_id"])'); \
-	  api -d '{"code":"bench","name":"Bench","features":[{"code":"core","name":"Core"}]}' http://$$addr/api/v1/products >/dev/null; \
-	  lic=$$(api -d '{"organization_id":'$$org',"product":"bench","features":["core"],"currency":"EUR","term_years":1,"payment_period":"annual"}' http://$$addr/api/v1/licenses); \
+	  api -d '{"code":"bench","name":"Bench","features":[{"code":"core","name":"Core"},{"code":"seat","name":"Seat","floating":true,"max_simultaneous_users":1000,"floating_timeout_minutes":60}]}' http://$$addr/api/v1/products >/dev/null; \
+	  lic=$$(api -d '{"organization_id":'$$org',"product":"bench","features":["core","seat"],"currency":"EUR","term_years":1,"payment_period":"annual"}' http://$$addr/api/v1/licenses); \
 	  id=$$(echo "$$lic" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'); \
 	  export KEYWARD_BENCH_KEY=$$(echo "$$lic" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])'); \
 	  api -d '{"action":"start"}' http://$$addr/api/v1/licenses/$$id/status >/dev/null; \
 	  curl -fsS -H "Authorization: License $$KEYWARD_BENCH_KEY" -d '{"fingerprint":"bench-1"}' http://$$addr/api/v1/activate >/dev/null; \
 	  curl -fsS -H "Authorization: License $$KEYWARD_BENCH_KEY" -d '{"fingerprint":"bench-1"}' http://$$addr/api/v1/validate | grep -q '"code":"VALID"' || { echo "validate is not VALID"; exit 1; }; \
-	  echo "== POST /api/v1/validate: wrk -t2 -c50 -d10s -s .ci/validate.lua"; \
+	  echo "== POST /api/v1/validate, signed (the same answer each second: its signature is reused): wrk -t2 -c50 -d10s -s .ci/validate.lua"; \
 	  wrk -t2 -c50 -d10s --latency -s .ci/validate.lua http://$$addr/api/v1/validate | grep -E 'Requests/sec|Latency|99%|Non-2xx'; \
+	  echo "== POST /api/v1/validate, signed, a new nonce each request (every answer signed anew): wrk -t2 -c50 -d10s -s .ci/validate-nonce.lua"; \
+	  wrk -t2 -c50 -d10s --latency -s .ci/validate-nonce.lua http://$$addr/api/v1/validate | grep -E 'Requests/sec|Latency|99%|Non-2xx'; \
+	  dev() { curl -fsS -o /dev/null -H "Authorization: License $$KEYWARD_BENCH_KEY" -d "$$2" http://$$addr/api/v1/$$1; }; \
+	  for i in $$(seq 0 99); do dev activate '{"fingerprint":"seat-'$$i'"}'; dev features/check '{"fingerprint":"seat-'$$i'","feature":"seat"}'; done; \
+	  for t in 1 2; do for i in $$(seq 0 49); do dev activate '{"fingerprint":"churn-'$$t'-'$$i'"}'; done; done; \
+	  echo "== POST /api/v1/features/check, refresh of held seats (100 devices): wrk -t2 -c50 -d10s -s .ci/seat-refresh.lua"; \
+	  wrk -t2 -c50 -d10s --latency -s .ci/seat-refresh.lua http://$$addr/api/v1/features/check | grep -E 'Requests/sec|Latency|99%|Non-2xx'; \
+	  echo "== features/check + features/release churn, take and free seats (100 devices): wrk -t2 -c50 -d10s -s .ci/seat-churn.lua"; \
+	  wrk -t2 -c50 -d10s --latency -s .ci/seat-churn.lua http://$$addr/api/v1/features/check | grep -E 'Requests/sec|Latency|99%|Non-2xx'; \
 	  ber=$$(api http://$$addr/api/v1/licenses?q=BER-MITTE | python3 -c 'import json,sys; print(json.load(sys.stdin)["licenses"][0]["id"])'); \
 	  echo "== GET /api/v1/licenses/$$ber/estimate (demo license, 90 days of usage): wrk -t2 -c10 -d10s"; \
 	  wrk -t2 -c10 -d10s --latency -H "Authorization: Bearer $$token" http://$$addr/api/v1/licenses/$$ber/estimate | grep -E 'Requests/sec|Latency|50%|99%|Non-2xx'

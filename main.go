@@ -4,6 +4,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -22,6 +23,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"keyward/app"
+	"keyward/app/signing"
 	"keyward/store"
 )
 
@@ -37,6 +39,10 @@ Usage:
                                     (SQLite; on PostgreSQL use pg_dump)
   keyward token [--data DIR] --email E [--name N]
                                     print a new personal API token (kwp_…) for that user
+  keyward verify --public-key B64 FILE
+                                    check an offline license file (POST /api/v1/license-file, as
+                                    saved) against the public key of GET /api/v1/public-key, and
+                                    print it; a bad signature or an expired file exits non-zero
   keyward version                   print the version
   keyward --help                    show this help
 
@@ -82,6 +88,33 @@ func main() {
 	}
 }
 
+// verify checks a license file offline and prints what it says.
+func verify(publicKey, path string, now time.Time, stdout io.Writer) error {
+	saved, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	p, err := signing.OpenFile(publicKey, saved, now)
+	if errors.Is(err, signing.ErrBadSignature) {
+		return fmt.Errorf("%s: bad signature: the file was changed, or signed by another key", path)
+	}
+	if err != nil && !errors.Is(err, signing.ErrExpired) {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	var l struct {
+		Status  string `json:"status"`
+		Product string `json:"product"`
+		EndDate string `json:"end_date"`
+	}
+	json.Unmarshal(p.License, &l)
+	fmt.Fprintf(stdout, "Signature:   good (ed25519)\nLicense:     %d (%s, product %s, end date %s)\nFingerprint: %s\nIssued:      %s\nExpires:     %s\n",
+		p.LicenseID(), l.Status, l.Product, l.EndDate, p.Fingerprint, p.IssuedAt.UTC().Format(time.RFC3339), p.ExpiresAt.UTC().Format(time.RFC3339))
+	if err != nil {
+		return fmt.Errorf("%s: expired on %s", path, p.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
 // synopses are the commands' lines of the help, repeated in the one-line message of a mistyped
 // command so that it says what to type without the whole help.
 var synopses = map[string]string{
@@ -89,6 +122,7 @@ var synopses = map[string]string{
 	"migrate": "keyward migrate [--data DIR]",
 	"backup":  "keyward backup [--data DIR] FILE",
 	"token":   "keyward token [--data DIR] --email E [--name N]",
+	"verify":  "keyward verify --public-key B64 FILE",
 }
 
 // run is the whole program: tests call it as the shell would. Its errors start with the command.
@@ -176,6 +210,15 @@ func runCommand(ctx context.Context, fs *flag.FlagSet, command string, args []st
 		}
 		fmt.Fprintf(stdout, "Wrote a consistent copy of the database to %s.\n", fs.Arg(0))
 		return nil
+	case "verify":
+		key := fs.String("public-key", "", "")
+		if err := parseFlags(fs, args, getenv, command, "FILE"); err != nil {
+			return err
+		}
+		if *key == "" {
+			return fmt.Errorf("--public-key is required (GET /api/v1/public-key): %s", synopses[command])
+		}
+		return verify(*key, fs.Arg(0), time.Now(), stdout)
 	case "token":
 		email := fs.String("email", "", "")
 		name := fs.String("name", "command line", "")

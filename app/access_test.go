@@ -122,6 +122,27 @@ func (f *accessFixture) fill(t *testing.T, path, param, role string, org store.O
 		return fmt.Sprint(inv.Payments[len(inv.Payments)-1].ID)
 	case "n": // a PDF version of an invoice: every issued one has its first, generated at issue
 		return "1"
+	case "device": // a fresh active device of the license the path names
+		var lic int64
+		if _, err := fmt.Sscanf(strings.TrimPrefix(path, "/licenses/"), "%d/", &lic); err != nil {
+			t.Fatalf("%s: no license id before :device", path)
+		}
+		f.n++
+		d, _, err := db.ActivateDevice(ctx, lic, store.Activation{Fingerprint: fmt.Sprintf("matrix-%d", f.n)},
+			func(store.ActivationCheck) error { return nil }, addYears)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(d.ID)
+	case "id": // a product: the vendor's, outside any organization scope
+		if strings.Contains(path, "/products/") {
+			f.licenseTargets() // the product
+			p, err := db.FindProductByCode(ctx, "matrix")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprint(p.ID)
+		}
 	case "tid":
 		if role == "" {
 			return "1"

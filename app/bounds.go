@@ -22,6 +22,7 @@ const (
 	maxFactor         = "10"          // the escalation factor
 	maxSeats          = 1_000_000     // simultaneous users of a floating feature
 	maxTimeoutMinutes = 525_600       // a floating timeout: one year
+	maxBorrowHours    = 8_784         // a borrowed seat: one (leap) year
 )
 
 // maxPriceMinor is maxPrice in minor units of the currency (1000000000.00 EUR).

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"keyward/app/floating"
 	"keyward/app/licensekey"
 	"keyward/store"
 )
@@ -41,11 +42,14 @@ func (s *Server) deviceRoutes() {
 	s.route(fiber.MethodPost, "/api/v1/deactivate", guard{Action: ActionPublic}, s.deviceDeactivate)
 	s.route(fiber.MethodPost, "/api/v1/features/check", guard{Action: ActionPublic}, s.deviceCheckFeature)
 	s.route(fiber.MethodPost, "/api/v1/features/release", guard{Action: ActionPublic}, s.deviceReleaseFeature)
+	s.route(fiber.MethodPost, "/api/v1/features/borrow", guard{Action: ActionPublic}, s.deviceBorrowFeature)
+	s.route(fiber.MethodPost, "/api/v1/license-file", guard{Action: ActionPublic}, s.deviceLicenseFile)
 }
 
 func isDeviceAPI(path string) bool {
 	switch path {
-	case "/api/v1/activate", "/api/v1/validate", "/api/v1/deactivate", "/api/v1/features/check", "/api/v1/features/release":
+	case "/api/v1/activate", "/api/v1/validate", "/api/v1/deactivate", "/api/v1/features/check", "/api/v1/features/release",
+		"/api/v1/features/borrow", "/api/v1/license-file":
 		return true
 	}
 	return false
@@ -61,6 +65,8 @@ type deviceCache struct {
 
 	seenMu sync.Mutex
 	seen   map[int64]time.Time // device id → last seen, not yet written
+
+	seats *floating.Table // floating seats, and feature checks not yet written
 }
 
 // licenseState is a license as the device API sees it on one day.
@@ -73,7 +79,8 @@ type licenseState struct {
 }
 
 func newDeviceCache() *deviceCache {
-	return &deviceCache{byKey: map[[32]byte]*licenseState{}, keyOf: map[int64][32]byte{}, seen: map[int64]time.Time{}}
+	return &deviceCache{byKey: map[[32]byte]*licenseState{}, keyOf: map[int64][32]byte{}, seen: map[int64]time.Time{},
+		seats: floating.NewTable()}
 }
 
 // forgetLicense drops a changed license from the device cache of this instance and, through the
@@ -102,8 +109,9 @@ func (d *deviceCache) forgetAll() {
 	d.mu.Unlock()
 }
 
-// forget drops a license from the cache; its next request reads it again.
+// forget drops a license from the cache, with its floating seats; its next request reads them again.
 func (d *deviceCache) forget(licenseID int64) {
+	d.seats.Forget(licenseID)
 	d.mu.Lock()
 	d.gen.Add(1)
 	if k, ok := d.keyOf[licenseID]; ok {
@@ -166,8 +174,14 @@ func (s *Server) lookupLicense(ctx context.Context, hash [32]byte) (*licenseStat
 	return st, nil
 }
 
-// flushSeen writes the last-seen times gathered since the last flush, in one transaction.
+// flushSeen writes the last-seen times and the feature checks (seat refreshes) gathered since
+// the last flush.
 func (s *Server) flushSeen(ctx context.Context) error {
+	return errors.Join(s.flushLastSeen(ctx), s.flushFeatureChecks(ctx))
+}
+
+// flushLastSeen writes the last-seen times gathered since the last flush, in one transaction.
+func (s *Server) flushLastSeen(ctx context.Context) error {
 	d := s.devices
 	d.seenMu.Lock()
 	seen := d.seen
@@ -420,6 +434,7 @@ type apiFeature struct {
 	Floating               bool   `json:"floating"`
 	MaxSimultaneousUsers   int    `json:"max_simultaneous_users"`
 	FloatingTimeoutMinutes int    `json:"floating_timeout_minutes"`
+	MaxBorrowHours         int    `json:"max_borrow_hours"`
 }
 
 type apiLimits struct {
@@ -455,7 +470,8 @@ func deviceLicense(l store.License) deviceLicenseJSON {
 func apiFeatures(fs []store.LicenseFeature) []apiFeature {
 	out := make([]apiFeature, 0, len(fs))
 	for _, f := range fs {
-		out = append(out, apiFeature{Code: f.Code, Name: f.Name, Floating: f.Floating, MaxSimultaneousUsers: f.Max(), FloatingTimeoutMinutes: f.Timeout()})
+		out = append(out, apiFeature{Code: f.Code, Name: f.Name, Floating: f.Floating, MaxSimultaneousUsers: f.Max(), FloatingTimeoutMinutes: f.Timeout(),
+			MaxBorrowHours: f.MaxBorrow()})
 	}
 	return out
 }

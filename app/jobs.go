@@ -25,6 +25,8 @@ func (s *Server) newScheduler() (gocron.Scheduler, error) {
 		// Hourly rather than daily: each run is idempotent, and a day's changes then never wait long.
 		{"license lifecycle", time.Hour, s.licenseLifecycle, false},
 		{"flush device last-seen times", 5 * time.Second, s.flushSeen, true},
+		// A minute is fine-grained enough for heartbeats counted in minutes.
+		{"deactivate silent devices", time.Minute, s.cullSilentDevices, false},
 		{"retry webhook delivery", webhookRetryEvery, func(context.Context) error { s.wakeWebhooks(); return nil }, true},
 		{"prune webhook events", time.Hour, s.pruneWebhookEvents, false},
 		{"invoice overdue events", time.Hour, s.markOverdueInvoices, false},

@@ -25,6 +25,8 @@ func (s *Server) routeLicenses() {
 	lic := s.licenseParam("id")
 	s.route(fiber.MethodGet, "/api/v1/products", guard{Action: ActionSignedIn}, s.apiProducts)
 	s.route(fiber.MethodPost, "/api/v1/products", guard{Action: ActionAdminister}, s.apiCreateProduct)
+	s.route(fiber.MethodGet, "/api/v1/products/:id", guard{Action: ActionSignedIn}, s.apiGetProduct)
+	s.route(fiber.MethodPatch, "/api/v1/products/:id", guard{Action: ActionAdminister}, s.apiPatchProduct)
 	// Creating a license: the organization comes from the body, and the handler authorizes it.
 	s.route(fiber.MethodGet, "/api/v1/licenses", guard{Action: ActionSignedIn}, s.apiLicenses)
 	s.route(fiber.MethodPost, "/api/v1/licenses", guard{Action: ActionSignedIn}, s.apiCreateLicense)
@@ -38,6 +40,8 @@ func (s *Server) routeLicenses() {
 	s.route(fiber.MethodGet, "/products", guard{Action: ActionAdminister}, s.productsPage)
 	s.route(fiber.MethodGet, "/products/new", guard{Action: ActionAdminister}, s.newProductPage)
 	s.route(fiber.MethodPost, "/products", guard{Action: ActionAdminister}, s.createProduct)
+	s.route(fiber.MethodGet, "/products/:id", guard{Action: ActionAdminister}, s.productPage)
+	s.route(fiber.MethodPost, "/products/:id", guard{Action: ActionAdminister}, s.updateProductPage)
 	s.route(fiber.MethodGet, "/licenses", guard{Action: ActionSignedIn}, s.licensesPage)
 	s.route(fiber.MethodGet, "/licenses.csv", guard{Action: ActionSignedIn}, s.licensesCSV)
 	s.route(fiber.MethodGet, "/licenses/new", guard{Action: ActionSignedIn}, s.newLicensePage)
@@ -50,6 +54,8 @@ func (s *Server) routeLicenses() {
 	s.route(fiber.MethodPost, "/licenses/:id/reveal", guard{Action: ActionRevealKey, Scope: lic}, s.revealKeyPage)
 	s.route(fiber.MethodGet, "/licenses/:id/activation.pdf", guard{Action: ActionRevealKey, Scope: lic}, s.activationPDF)
 	s.route(fiber.MethodPost, "/licenses/:id/seats/revoke", guard{Action: ActionRevokeSeat, Scope: lic}, s.revokeSeat)
+	s.route(fiber.MethodPost, "/licenses/:id/devices/:device/deactivate", guard{Action: ActionManageDevices, Scope: lic}, s.deactivateDevicePage)
+	s.route(fiber.MethodPost, "/licenses/:id/devices/:device/license-file", guard{Action: ActionManageDevices, Scope: lic}, s.downloadLicenseFile)
 	s.routeLicenseRequests()
 }
 
@@ -63,7 +69,7 @@ func (s *Server) apiLicenseJSON(l store.License) fiber.Map {
 		"escalation_factor": l.Terms.EscalationFactor, "currency": cur, "payment_period": l.Terms.PaymentPeriod,
 		"invoicing_period": l.Terms.InvoicingPeriod, "term_years": l.TermYears, "start_date": optDate(l.StartDate),
 		"end_date": optDate(l.EndDate), "location": l.Location, "partner": l.Partner, "max_aps": l.MaxAPs,
-		"max_rooms": l.MaxRooms, "max_devices": l.MaxDevices, "start_threshold": l.StartThreshold,
+		"max_rooms": l.MaxRooms, "max_devices": l.MaxDevices, "start_threshold": l.StartThreshold, "heartbeat_minutes": l.Heartbeat(),
 		"deny_reason": l.DenyReason, "used": apiUsed{l.UsedAPs, l.UsedRooms, l.ActiveDevices}, "overage_alerts": !l.OverageAlertsOff,
 		"created_at": l.CreatedAt, "updated_at": l.UpdatedAt}
 }
@@ -439,6 +445,7 @@ type licenseForm struct {
 	Features map[string]bool
 	Max      map[string]string
 	Timeout  map[string]string
+	Borrow   map[string]string
 }
 
 func formFromLicense(l store.License) licenseForm {
@@ -450,17 +457,19 @@ func formFromLicense(l store.License) licenseForm {
 		"escalation_factor":  l.Terms.EscalationFactor, "invoicing_period": l.Terms.InvoicingPeriod,
 		"payment_period": l.Terms.PaymentPeriod, "term_years": strconv.Itoa(l.TermYears), "start_date": l.StartDate,
 		"location": l.Location, "partner": l.Partner, "max_aps": optNum(l.MaxAPs), "max_rooms": optNum(l.MaxRooms),
-		"max_devices": optNum(l.MaxDevices), "start_threshold": strconv.Itoa(l.StartThreshold)},
-		Features: map[string]bool{}, Max: map[string]string{}, Timeout: map[string]string{}}
+		"max_devices": optNum(l.MaxDevices), "start_threshold": strconv.Itoa(l.StartThreshold),
+		"heartbeat_minutes": optNum(l.HeartbeatOverride)},
+		Features: map[string]bool{}, Max: map[string]string{}, Timeout: map[string]string{}, Borrow: map[string]string{}}
 	for _, ft := range l.Features {
 		f.Features[ft.Code] = true
-		f.Max[ft.Code], f.Timeout[ft.Code] = optNum(ft.MaxOverride), optNum(ft.TimeoutOverride)
+		f.Max[ft.Code], f.Timeout[ft.Code], f.Borrow[ft.Code] = optNum(ft.MaxOverride), optNum(ft.TimeoutOverride), optNum(ft.BorrowOverride)
 	}
 	return f
 }
 
 func formFromRequest(c *fiber.Ctx) licenseForm {
-	f := licenseForm{Vals: map[string]string{}, Features: map[string]bool{}, Max: map[string]string{}, Timeout: map[string]string{}}
+	f := licenseForm{Vals: map[string]string{}, Features: map[string]bool{}, Max: map[string]string{}, Timeout: map[string]string{},
+		Borrow: map[string]string{}}
 	for _, n := range licenseFieldNames {
 		f.Vals[n] = c.FormValue(n)
 	}
@@ -470,6 +479,9 @@ func formFromRequest(c *fiber.Ctx) licenseForm {
 	c.Context().PostArgs().VisitAll(func(k, v []byte) {
 		if code, ok := strings.CutPrefix(string(k), "max_users."); ok {
 			f.Max[code] = string(v)
+		}
+		if code, ok := strings.CutPrefix(string(k), "max_borrow."); ok {
+			f.Borrow[code] = string(v)
 		}
 		if code, ok := strings.CutPrefix(string(k), "timeout."); ok {
 			f.Timeout[code] = string(v)
@@ -635,6 +647,7 @@ func (s *Server) showLicense(c *fiber.Ctx, key string, e *Error) error {
 			return err
 		}
 		data["Devices"], data["Setups"] = ds, ss
+		data["CanManageDevices"] = s.authorize(c, ActionManageDevices, org) == nil
 	case "modules":
 		fs, err := s.licenseFeatureSeats(c, l)
 		if err != nil {

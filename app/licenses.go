@@ -76,6 +76,7 @@ type featureInput struct {
 	Code                   string `json:"code"`
 	MaxSimultaneousUsers   *int   `json:"max_simultaneous_users"`
 	FloatingTimeoutMinutes *int   `json:"floating_timeout_minutes"`
+	MaxBorrowHours         *int   `json:"max_borrow_hours"`
 }
 
 // UnmarshalJSON takes a feature as its code alone or as an object with overrides.
@@ -92,7 +93,7 @@ func (f licenseFields) has(name string) bool { _, ok := f.vals[name]; return ok 
 // licenseFieldNames are the fields of a license payload.
 var licenseFieldNames = []string{"organization_id", "distributor_id", "product", "prepaid_cores", "prepaid_core_price",
 	"extra_core_price", "escalation_factor", "currency", "invoicing_period", "payment_period", "term_years", "start_date",
-	"location", "partner", "max_aps", "max_rooms", "max_devices", "start_threshold"}
+	"location", "partner", "max_aps", "max_rooms", "max_devices", "start_threshold", "heartbeat_minutes"}
 
 // jsonLicenseFields reads a JSON payload; numbers and strings are both taken as text, null as "".
 func jsonLicenseFields(body []byte) (licenseFields, error) {
@@ -141,7 +142,7 @@ func jsonLicenseFields(body []byte) (licenseFields, error) {
 	if v, ok := raw["features"]; ok {
 		f.featuresSet = true
 		if err := json.Unmarshal(v, &f.features); err != nil {
-			return f, badInput("features", "Send a list of feature codes, or of objects {\"code\", \"max_simultaneous_users\", \"floating_timeout_minutes\"}.")
+			return f, badInput("features", "Send a list of feature codes, or of objects {\"code\", \"max_simultaneous_users\", \"floating_timeout_minutes\", \"max_borrow_hours\"}.")
 		}
 	}
 	return f, nil
@@ -175,7 +176,8 @@ func formLicenseFields(c *fiber.Ctx, product store.Product) (licenseFields, erro
 			name string
 			dst  **int
 			max  int
-		}{{"max_users." + ft.Code, &in.MaxSimultaneousUsers, maxSeats}, {"timeout." + ft.Code, &in.FloatingTimeoutMinutes, maxTimeoutMinutes}} {
+		}{{"max_users." + ft.Code, &in.MaxSimultaneousUsers, maxSeats}, {"timeout." + ft.Code, &in.FloatingTimeoutMinutes, maxTimeoutMinutes},
+			{"max_borrow." + ft.Code, &in.MaxBorrowHours, maxBorrowHours}} {
 			if v := strings.TrimSpace(c.FormValue(o.name)); v != "" {
 				n, err := strconv.Atoi(v)
 				if err != nil || !inRange(n, 0, o.max) {
@@ -213,12 +215,14 @@ func applyLicenseFields(f licenseFields, l *store.License, product store.Product
 				name string
 				v    *int
 				max  int
-			}{{"max_simultaneous_users", in.MaxSimultaneousUsers, maxSeats}, {"floating_timeout_minutes", in.FloatingTimeoutMinutes, maxTimeoutMinutes}} {
+			}{{"max_simultaneous_users", in.MaxSimultaneousUsers, maxSeats}, {"floating_timeout_minutes", in.FloatingTimeoutMinutes, maxTimeoutMinutes},
+				{"max_borrow_hours", in.MaxBorrowHours, maxBorrowHours}} {
 				if o.v != nil && !inRange(*o.v, 0, o.max) {
 					return badInput(fmt.Sprintf("features[%d].%s", i, o.name), "Overrides are whole numbers from 0 to %d.", o.max)
 				}
 			}
-			fs = append(fs, store.LicenseFeature{Feature: ft, MaxOverride: in.MaxSimultaneousUsers, TimeoutOverride: in.FloatingTimeoutMinutes})
+			fs = append(fs, store.LicenseFeature{Feature: ft, MaxOverride: in.MaxSimultaneousUsers, TimeoutOverride: in.FloatingTimeoutMinutes,
+				BorrowOverride: in.MaxBorrowHours})
 		}
 		l.Features = fs
 	}
@@ -328,6 +332,15 @@ func applyLicenseFields(f licenseFields, l *store.License, product store.Product
 	}{{"max_aps", &l.MaxAPs}, {"max_rooms", &l.MaxRooms}, {"max_devices", &l.MaxDevices}} {
 		if err := optInt(o.name, o.dst); err != nil {
 			return err
+		}
+	}
+	if f.has("heartbeat_minutes") {
+		if v := strings.TrimSpace(f.vals["heartbeat_minutes"]); v == "" {
+			l.HeartbeatOverride = nil
+		} else if n, err := strconv.Atoi(v); err != nil || !inRange(n, 0, maxTimeoutMinutes) {
+			return badInput("heartbeat_minutes", "Enter minutes from 0 (never) to %d, or leave it empty for the product's.", maxTimeoutMinutes)
+		} else {
+			l.HeartbeatOverride = &n
 		}
 	}
 	if f.has("overage_alerts") {
@@ -546,6 +559,7 @@ func licenseDiff(a, b store.License, tomorrow string) []store.LicenseEvent {
 	change(&other, "partner", a.Partner, b.Partner)
 	change(&other, "start threshold", strconv.Itoa(a.StartThreshold), strconv.Itoa(b.StartThreshold))
 	change(&other, "overage alerts", onOff(!a.OverageAlertsOff), onOff(!b.OverageAlertsOff))
+	change(&other, "heartbeat", heartbeatWords(a.Heartbeat()), heartbeatWords(b.Heartbeat()))
 	var evs []store.LicenseEvent
 	if len(up) > 0 {
 		d := strings.Join(up, "; ")
@@ -563,12 +577,23 @@ func licenseDiff(a, b store.License, tomorrow string) []store.LicenseEvent {
 	return evs
 }
 
+// heartbeatWords says how long a device may stay silent.
+func heartbeatWords(minutes int) string {
+	if minutes == 0 {
+		return "devices never culled"
+	}
+	return fmt.Sprintf("%d minutes", minutes)
+}
+
 func featureList(fs []store.LicenseFeature) string {
 	codes := make([]string, 0, len(fs))
 	for _, f := range fs {
 		s := f.Code
 		if f.MaxOverride != nil || f.TimeoutOverride != nil {
 			s += fmt.Sprintf("(%d/%dmin)", f.Max(), f.Timeout())
+		}
+		if f.BorrowOverride != nil {
+			s += fmt.Sprintf("(borrow %dh)", f.MaxBorrow())
 		}
 		codes = append(codes, s)
 	}

@@ -257,6 +257,7 @@ func openAPISpec() obj {
 	}
 	addInvoicesToOpenAPI(spec)
 	addWebhooksToOpenAPI(spec)
+	addDeviceTrustToOpenAPI(spec)
 	return spec
 }
 

@@ -17,6 +17,7 @@ const (
 	ActionView           Action = "view"            // see the org: licenses, devices, usage, cost, invoices, members
 	ActionInvite         Action = "invite"          // invite into the org
 	ActionRevokeSeat     Action = "revoke_seat"     // release a device's floating seat
+	ActionManageDevices  Action = "manage_devices"  // deactivate a device, download its offline license file (DESIGN §9)
 	ActionRevealKey      Action = "reveal_key"      // see the full license key, download the activation PDF
 	ActionRequestLicense Action = "request_license" // ask the distributor for a new license or a renewal
 	ActionManageLicenses Action = "manage_licenses" // create/edit licenses, regenerate keys, change their status
@@ -103,7 +104,7 @@ func allowed(rel relation, own bool, action Action) bool {
 		return true
 	case ActionView, ActionInvite:
 		return rel != relNone
-	case ActionRevokeSeat, ActionRevealKey, ActionRequestLicense, ActionOverageAlerts:
+	case ActionRevokeSeat, ActionRevealKey, ActionRequestLicense, ActionOverageAlerts, ActionManageDevices:
 		return rel == relStaff || distributor || rel == relClientOwner
 	case ActionManageLicenses, ActionManageClients, ActionManageInvoices:
 		return rel == relStaff || distributor

@@ -35,6 +35,7 @@ func TestPolicyTable(t *testing.T) {
 		{ActionRevealKey, "yyyy-"},
 		{ActionView, "yyyyy"},
 		{ActionRevokeSeat, "yyyy-"},
+		{ActionManageDevices, "yyyy-"}, // owners and distributors deactivate devices and download license files (DESIGN §9)
 		{ActionInvite, "yyyyy"},
 		{ActionManageMembers, "yyyy-"},     // DESIGN §1: a distributor's owners and members manage its clients' users too
 		{ActionImpersonate, "yy---"},       // DESIGN §1, §8: staff, and a distributor's owners in its clients

@@ -16,18 +16,16 @@ var codePattern = regexp.MustCompile(`^[a-z0-9_-]{1,64}$`)
 
 // productInput is the payload of a new product (API) — the portal form is read into it too.
 type productInput struct {
-	Code             string   `json:"code"`
-	Name             string   `json:"name"`
-	StartThreshold   *int     `json:"start_threshold"`
-	ExcludedServices []string `json:"excluded_services"`
-	Features         []struct {
-		Code                   string `json:"code"`
-		Name                   string `json:"name"`
-		Floating               bool   `json:"floating"`
-		MaxSimultaneousUsers   int    `json:"max_simultaneous_users"`
-		FloatingTimeoutMinutes int    `json:"floating_timeout_minutes"`
-	} `json:"features"`
+	Code             string                `json:"code"`
+	Name             string                `json:"name"`
+	StartThreshold   *int                  `json:"start_threshold"`
+	ExcludedServices []string              `json:"excluded_services"`
+	HeartbeatMinutes *int                  `json:"heartbeat_minutes"`
+	Features         []productFeatureInput `json:"features"`
 }
+
+// productFeatureInput is a feature of a product payload: as the APIs show it.
+type productFeatureInput = apiFeature
 
 // product validates a new product: the first bad field is the answer.
 func (in productInput) product() (store.Product, error) {
@@ -44,6 +42,12 @@ func (in productInput) product() (store.Product, error) {
 			return p, badInput("start_threshold", "The start threshold is a number of devices from 1 to %d.", maxStartThreshold)
 		}
 		p.StartThreshold = *in.StartThreshold
+	}
+	if in.HeartbeatMinutes != nil {
+		if !inRange(*in.HeartbeatMinutes, 0, maxTimeoutMinutes) {
+			return p, badInput("heartbeat_minutes", "The heartbeat is minutes from 0 (devices never culled) to %d.", maxTimeoutMinutes)
+		}
+		p.HeartbeatMinutes = *in.HeartbeatMinutes
 	}
 	if in.ExcludedServices != nil {
 		p.ExcludedServices = nil
@@ -81,38 +85,44 @@ func (in productInput) product() (store.Product, error) {
 		if f.Floating && (f.MaxSimultaneousUsers < 1 || f.FloatingTimeoutMinutes < 1) {
 			return p, badInput(field+".max_simultaneous_users", "A floating feature needs at least 1 simultaneous user and a timeout of at least 1 minute.")
 		}
+		if !inRange(f.MaxBorrowHours, 0, maxBorrowHours) || (!f.Floating && f.MaxBorrowHours != 0) {
+			return p, badInput(field+".max_borrow_hours", "A floating feature may be borrowed for 0 (never) to %d hours; others are not borrowed.", maxBorrowHours)
+		}
 		p.Features = append(p.Features, store.Feature{Code: f.Code, Name: f.Name, Floating: f.Floating,
-			MaxSimultaneousUsers: f.MaxSimultaneousUsers, FloatingTimeoutMinutes: f.FloatingTimeoutMinutes})
+			MaxSimultaneousUsers: f.MaxSimultaneousUsers, FloatingTimeoutMinutes: f.FloatingTimeoutMinutes, MaxBorrowHours: f.MaxBorrowHours})
 	}
 	return p, nil
 }
 
-// productFeatureRows is how many feature rows the new-product form offers.
+// productFeatureRows is how many empty feature rows the product forms offer.
 const productFeatureRows = 8
 
-// productForm reads the new-product form: features are rows feature_code.N, feature_name.N, …
+// maxFeatureRows bounds the feature rows a product form is read for.
+const maxFeatureRows = 200
+
+// productForm reads the product form: features are rows feature_code.N, feature_name.N, …
 func productForm(c *fiber.Ctx) productInput {
 	in := productInput{Code: c.FormValue("code"), Name: c.FormValue("name"), ExcludedServices: strings.Split(c.FormValue("excluded_services"), ",")}
-	if n, err := strconv.Atoi(strings.TrimSpace(c.FormValue("start_threshold"))); err == nil {
-		in.StartThreshold = &n
-	} else {
-		bad := -1
-		in.StartThreshold = &bad
+	formInt := func(name string) *int {
+		n, err := strconv.Atoi(strings.TrimSpace(c.FormValue(name)))
+		if err != nil {
+			n = -1 // refused with the field's message
+		}
+		return &n
 	}
-	for i := range productFeatureRows {
+	in.StartThreshold, in.HeartbeatMinutes = formInt("start_threshold"), formInt("heartbeat_minutes")
+	if strings.TrimSpace(c.FormValue("heartbeat_minutes")) == "" {
+		in.HeartbeatMinutes = nil
+	}
+	for i := range maxFeatureRows {
 		code := strings.TrimSpace(c.FormValue(fmt.Sprintf("feature_code.%d", i)))
 		if code == "" {
 			continue
 		}
-		var f = struct {
-			Code                   string `json:"code"`
-			Name                   string `json:"name"`
-			Floating               bool   `json:"floating"`
-			MaxSimultaneousUsers   int    `json:"max_simultaneous_users"`
-			FloatingTimeoutMinutes int    `json:"floating_timeout_minutes"`
-		}{Code: code, Name: c.FormValue(fmt.Sprintf("feature_name.%d", i)), Floating: c.FormValue(fmt.Sprintf("feature_floating.%d", i)) != ""}
+		f := productFeatureInput{Code: code, Name: c.FormValue(fmt.Sprintf("feature_name.%d", i)), Floating: c.FormValue(fmt.Sprintf("feature_floating.%d", i)) != ""}
 		f.MaxSimultaneousUsers, _ = strconv.Atoi(c.FormValue(fmt.Sprintf("feature_max.%d", i)))
 		f.FloatingTimeoutMinutes, _ = strconv.Atoi(c.FormValue(fmt.Sprintf("feature_timeout.%d", i)))
+		f.MaxBorrowHours, _ = strconv.Atoi(c.FormValue(fmt.Sprintf("feature_borrow.%d", i)))
 		in.Features = append(in.Features, f)
 	}
 	return in
@@ -122,14 +132,14 @@ func apiProduct(p store.Product) fiber.Map {
 	fs := make([]apiFeature, 0, len(p.Features))
 	for _, f := range p.Features {
 		fs = append(fs, apiFeature{Code: f.Code, Name: f.Name, Floating: f.Floating, MaxSimultaneousUsers: f.MaxSimultaneousUsers,
-			FloatingTimeoutMinutes: f.FloatingTimeoutMinutes})
+			FloatingTimeoutMinutes: f.FloatingTimeoutMinutes, MaxBorrowHours: f.MaxBorrowHours})
 	}
 	excluded := p.ExcludedServices
 	if excluded == nil {
 		excluded = []string{}
 	}
 	return fiber.Map{"id": p.ID, "code": p.Code, "name": p.Name, "start_threshold": p.StartThreshold,
-		"excluded_services": excluded, "features": fs}
+		"excluded_services": excluded, "heartbeat_minutes": p.HeartbeatMinutes, "features": fs}
 }
 
 // apiProducts lists the products; every signed-in user may read them (a client sees what it can ask for).
@@ -191,7 +201,12 @@ func (s *Server) newProductPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderProductForm(c *fiber.Ctx, in productInput, e *Error) error {
-	rows := make([]int, productFeatureRows)
+	return s.renderProductPage(c, "product_new", fiber.Map{"Title": "New product", "Existing": map[string]bool{}}, in, e)
+}
+
+// renderProductPage shows a product form (new, or a product's page with its edit form).
+func (s *Server) renderProductPage(c *fiber.Ctx, view string, data fiber.Map, in productInput, e *Error) error {
+	rows := make([]int, len(in.Features)+productFeatureRows)
 	for i := range rows {
 		rows[i] = i
 	}
@@ -203,8 +218,13 @@ func (s *Server) renderProductForm(c *fiber.Ctx, in productInput, e *Error) erro
 	if e != nil {
 		errs[productFormField(e.Field)] = e.Message
 	}
-	return s.render(c, "product_new", fiber.Map{"Title": "New product", "In": in, "Rows": rows, "Threshold": threshold,
-		"Excluded": strings.Join(in.ExcludedServices, ", "), "Errors": errs})
+	heartbeat := ""
+	if in.HeartbeatMinutes != nil && *in.HeartbeatMinutes >= 0 {
+		heartbeat = strconv.Itoa(*in.HeartbeatMinutes)
+	}
+	data["In"], data["Rows"], data["Threshold"], data["Heartbeat"] = in, rows, threshold, heartbeat
+	data["Excluded"], data["Errors"] = strings.Join(in.ExcludedServices, ", "), errs
+	return s.render(c, view, data)
 }
 
 // productFormField is the input of the new-product form that a field of the product payload
@@ -215,13 +235,13 @@ func productFormField(field string) string {
 	var rest string
 	if n, _ := fmt.Sscanf(field, "features[%d]%s", &i, &rest); n >= 1 {
 		input := map[string]string{".name": "feature_name", ".max_simultaneous_users": "feature_max",
-			".floating_timeout_minutes": "feature_timeout"}[rest]
+			".floating_timeout_minutes": "feature_timeout", ".max_borrow_hours": "feature_borrow"}[rest]
 		if input == "" {
 			input = "feature_code"
 		}
 		return fmt.Sprintf("%s.%d", input, i)
 	}
-	if !contains([]string{"code", "name", "start_threshold", "excluded_services"}, field) {
+	if !contains([]string{"code", "name", "start_threshold", "excluded_services", "heartbeat_minutes"}, field) {
 		return "form"
 	}
 	return field

@@ -16,12 +16,14 @@ import (
 
 func (s *Server) templateFuncs() template.FuncMap {
 	funcs := template.FuncMap{
-		"asset":    s.assets.url,
-		"date":     words.Date,
-		"day":      words.Day,
-		"month":    words.Month,
-		"sentence": words.Sentence,
-		"amount":   amountText,
+		"asset": s.assets.url,
+		// publicKey is the key devices check signed answers and license files with (DESIGN §9).
+		"publicKey": func() string { return s.signer.PublicKey() },
+		"date":      words.Date,
+		"day":       words.Day,
+		"month":     words.Month,
+		"sentence":  words.Sentence,
+		"amount":    amountText,
 		// under tells whether path is section or one of its pages, to highlight the navigation.
 		"under": func(path, section string) bool {
 			return path == section || strings.HasPrefix(path, section+"/")

@@ -20,6 +20,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"keyward/app/ratelimit"
+	"keyward/app/signing"
 	"keyward/app/webhook"
 	"keyward/assets"
 	"keyward/store"
@@ -67,6 +68,10 @@ type Server struct {
 	deviceByIP    *ratelimit.Limiter
 	devices       *deviceCache
 	stopChanges   func() // ends the subscription to the changes other instances announce
+	signer        *signing.Signer // signs the device API's answers and license files (DESIGN §9)
+	seatOps       chan *seatOp    // seat writes waiting for the seat writer's next commit
+	seatsDone     chan struct{}   // closed when the seat writer has stopped
+	closeSeats    *sync.Once
 
 	// signInByDevice limits the sign-ins of browsers that signed in to the account before.
 	signInByDevice *ratelimit.Limiter
@@ -97,7 +102,12 @@ func New(cfg Config, db *store.DB, secret []byte, log *slog.Logger, clock clockw
 		forgotByEmail: ratelimit.New(3, time.Hour, clock.Now),
 		forgotByIP:    ratelimit.New(20, time.Hour, clock.Now),
 		devices:       newDeviceCache(),
+		signer:        signing.NewSigner(secret),
+		seatOps:       make(chan *seatOp, seatQueue),
+		seatsDone:     make(chan struct{}),
+		closeSeats:    &sync.Once{},
 	}
+	go s.writeSeats()
 	// A browser with a device cookie of the account gets ten tries of its own instead of those of
 	// the account and the address: strangers' guesses lock new browsers out, never its owner's.
 	s.signInByDevice = ratelimit.New(10, 15*time.Minute, clock.Now)
@@ -153,7 +163,7 @@ func New(cfg Config, db *store.DB, secret []byte, log *slog.Logger, clock clockw
 
 func (s *Server) routes() {
 	r := s.fiber
-	r.Use(recover.New(), requestid.New(), s.accessLog, s.securityHeaders, s.refuseUnboundedBodies)
+	r.Use(recover.New(), requestid.New(), s.accessLog, s.deviceAnswers, s.securityHeaders, s.refuseUnboundedBodies)
 	r.Get("/assets/*", s.asset)
 	r.Get("/healthz", s.healthz)
 
@@ -163,6 +173,7 @@ func (s *Server) routes() {
 
 	s.route(fiber.MethodGet, "/api/v1/me", guard{Action: ActionSignedIn}, s.apiMe)
 	s.route(fiber.MethodGet, "/api/openapi.json", guard{Action: ActionPublic}, s.openAPI)
+	s.route(fiber.MethodGet, "/api/v1/public-key", guard{Action: ActionPublic}, s.publicKey)
 	s.routeAuth()
 	s.routeLicenses()
 	s.route(fiber.MethodGet, "/", guard{Action: ActionSignedIn}, s.home)
@@ -243,6 +254,9 @@ func (s *Server) Close(ctx context.Context) error {
 		errs = append(errs, s.metricsServer.Shutdown(ctx))
 	}
 	errs = append(errs, s.scheduler.Shutdown())
+	// No request is left to queue a seat: the writer commits what waits, then stops.
+	s.closeSeats.Do(func() { close(s.seatOps) })
+	<-s.seatsDone
 	errs = append(errs, s.flushSeen(context.Background()))
 	if s.stopChanges != nil {
 		s.stopChanges()

@@ -62,6 +62,12 @@ func (s *Server) apiReportUsage(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
+	if report.Nonce != "" { // read here when the body came gzipped, past deviceAnswers
+		if !printable(report.Nonce, maxNonce) {
+			return badInput("nonce", "A nonce is 1 to %d printable characters.", maxNonce)
+		}
+		c.Locals(nonceKey, report.Nonce)
+	}
 	product, err := s.db.FindProduct(ctx, l.ProductID)
 	if err != nil {
 		return err

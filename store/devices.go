@@ -161,27 +161,150 @@ func (db *DB) ReportElements(ctx context.Context, licenseID int64, setup string,
 // DeactivateDevice frees a device's place; ErrNotFound when it is not active.
 func (db *DB) DeactivateDevice(ctx context.Context, licenseID int64, fingerprint string) error {
 	return db.update(ctx, func(tx *Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE devices SET active = 0, deactivated_at = ?, last_seen_at = ?
-			WHERE license_id = ? AND fingerprint = ? AND active = 1`, tx.now.Unix(), tx.now.Unix(), licenseID, fingerprint)
+		var id int64
+		err := tx.QueryRowContext(ctx, `SELECT id FROM devices WHERE license_id = ? AND fingerprint = ? AND active = 1`, licenseID, fingerprint).Scan(&id)
+		if err != nil {
+			return notFoundOr(err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE devices SET last_seen_at = ? WHERE id = ?`, tx.now.Unix(), id); err != nil {
+			return err
+		}
+		_, err = deactivateDevice(ctx, tx, id)
+		return err
+	})
+}
+
+// deactivateDevice frees an active device's place and its seats, with its webhook event.
+func deactivateDevice(ctx context.Context, tx *Tx, id int64) (Device, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE devices SET active = 0, deactivated_at = ? WHERE id = ? AND active = 1`, tx.now.Unix(), id)
+	if err != nil {
+		return Device{}, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return Device{}, ErrNotFound
+	}
+	d, err := findDevice(ctx, tx, id)
+	if err != nil {
+		return d, err
+	}
+	if _, err = tx.ExecContext(ctx, `DELETE FROM seats WHERE license_id = ? AND device_id = ?`, d.LicenseID, id); err != nil {
+		return d, err
+	}
+	return d, queueDeviceEvent(ctx, tx, "device.deactivated", d)
+}
+
+// LicenseDevice returns a device of a license; ErrNotFound when the license has no such device.
+func (db *DB) LicenseDevice(ctx context.Context, licenseID, deviceID int64) (Device, error) {
+	var d Device
+	err := db.view(ctx, func(tx *Tx) error {
+		return scanDevice(tx.QueryRowContext(ctx, deviceSelect+` WHERE v.id = ? AND v.license_id = ?`, deviceID, licenseID), &d)
+	})
+	return d, err
+}
+
+// DeactivateDeviceBy deactivates a device from the portal, with a line in the license's history
+// (and so in the audit log); ErrNotFound when it is not active.
+func (db *DB) DeactivateDeviceBy(ctx context.Context, licenseID, deviceID int64, by Actor) error {
+	return db.update(ctx, func(tx *Tx) error {
+		d, err := deactivateDevice(ctx, tx, deviceID)
+		if err != nil {
+			return err
+		}
+		if d.LicenseID != licenseID {
+			return ErrNotFound // rolled back
+		}
+		l, err := findLicense(ctx, tx, `l.id = ?`, licenseID)
+		if err != nil {
+			return err
+		}
+		return recordLicenseEvents(ctx, tx, l, by, []LicenseEvent{{Kind: "device_deactivated", Details: "device " + d.Fingerprint}})
+	})
+}
+
+// RecordLicenseFile notes that a license file valid until then was issued to a device, which is
+// not culled for silence before; issued from the portal (by a person), it is in the history.
+func (db *DB) RecordLicenseFile(ctx context.Context, licenseID, deviceID int64, until time.Time, by *Actor) error {
+	return db.update(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE devices SET license_file_until = max(coalesce(license_file_until, 0), ?)
+			WHERE id = ? AND license_id = ? AND active = 1`, until.Unix(), deviceID, licenseID)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrNotFound
 		}
-		var id int64
-		if err := tx.QueryRowContext(ctx, `SELECT id FROM devices WHERE license_id = ? AND fingerprint = ?`, licenseID, fingerprint).Scan(&id); err != nil {
-			return err
+		if by == nil {
+			return nil
 		}
-		if _, err = tx.ExecContext(ctx, `DELETE FROM seats WHERE license_id = ? AND device_id = ?`, licenseID, id); err != nil {
-			return err
-		}
-		d, err := findDevice(ctx, tx, id)
+		d, err := findDevice(ctx, tx, deviceID)
 		if err != nil {
 			return err
 		}
-		return queueDeviceEvent(ctx, tx, "device.deactivated", d)
+		l, err := findLicense(ctx, tx, `l.id = ?`, licenseID)
+		if err != nil {
+			return err
+		}
+		return recordLicenseEvents(ctx, tx, l, *by, []LicenseEvent{{Kind: "license_file",
+			Details: fmt.Sprintf("device %s, until %s", d.Fingerprint, until.UTC().Format("2006-01-02 15:04 UTC"))}})
 	})
+}
+
+// silentDevices is the condition of an active device not seen for its license's heartbeat
+// (the license's, else the product's; 0: never) plus grace, holding neither an unexpired license
+// file nor a borrowed seat. Its parameters: the time of the judgement, three times, and the grace in seconds.
+const silentDevices = `v.active = 1 AND coalesce(l.heartbeat_minutes, p.heartbeat_minutes) > 0
+	AND v.last_seen_at <= ? - coalesce(l.heartbeat_minutes, p.heartbeat_minutes) * 60 - ?
+	AND coalesce(v.license_file_until, 0) <= ?
+	AND NOT EXISTS (SELECT 1 FROM seats s WHERE s.device_id = v.id AND s.borrowed_until > ?)`
+
+// CullSilentDevices deactivates the devices silent for longer than their heartbeat (grace
+// covers last-seen times still waiting in memory), each with a line in its license's history.
+// It answers the licenses that lost devices.
+func (db *DB) CullSilentDevices(ctx context.Context, grace time.Duration) ([]int64, error) {
+	var licenses []int64
+	err := db.update(ctx, func(tx *Tx) error {
+		now := tx.now.Unix()
+		rows, err := tx.QueryContext(ctx, `SELECT v.id, v.license_id, coalesce(l.heartbeat_minutes, p.heartbeat_minutes)
+			FROM devices v JOIN licenses l ON l.id = v.license_id JOIN products p ON p.id = l.product_id
+			WHERE `+silentDevices+` ORDER BY v.license_id, v.id`, now, int64(grace/time.Second), now, now)
+		if err != nil {
+			return err
+		}
+		type silent struct{ id, license, minutes int64 }
+		var ss []silent
+		for rows.Next() {
+			var x silent
+			if err := rows.Scan(&x.id, &x.license, &x.minutes); err != nil {
+				rows.Close()
+				return err
+			}
+			ss = append(ss, x)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, x := range ss {
+			d, err := deactivateDevice(ctx, tx, x.id)
+			if err != nil {
+				return err
+			}
+			l, err := findLicense(ctx, tx, `l.id = ?`, x.license)
+			if err != nil {
+				return err
+			}
+			if err := recordLicenseEvents(ctx, tx, l, Actor{}, []LicenseEvent{{Kind: "device_culled",
+				Details: fmt.Sprintf("device %s, not seen since %s (heartbeat %d minutes)", d.Fingerprint,
+					d.LastSeenAt.UTC().Format("2006-01-02 15:04 UTC"), x.minutes)}}); err != nil {
+				return err
+			}
+			if len(licenses) == 0 || licenses[len(licenses)-1] != x.license {
+				licenses = append(licenses, x.license)
+			}
+		}
+		return nil
+	})
+	return licenses, err
 }
 
 // TouchDevices records when devices were last seen, in one transaction for a batch.

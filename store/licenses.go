@@ -44,6 +44,9 @@ type License struct {
 	MaxRooms        *int
 	MaxDevices      *int
 	StartThreshold  int
+	// HeartbeatOverride is the license's own heartbeat_minutes, if any; ProductHeartbeat the product's.
+	HeartbeatOverride *int
+	ProductHeartbeat  int
 	// OverageAlertsOff stops the email to the owners the first time in a month it uses extra cores
 	// (DESIGN §11: overage_alerts, on by default, hence this zero value).
 	OverageAlertsOff bool
@@ -80,6 +83,24 @@ type LicenseFeature struct {
 	Feature
 	MaxOverride     *int // the license's own max simultaneous users, if any
 	TimeoutOverride *int // the license's own floating timeout, if any
+	BorrowOverride  *int // the license's own max borrow hours, if any
+}
+
+// MaxBorrow is how many hours a seat of the feature may be borrowed for; 0: no borrowing.
+func (f LicenseFeature) MaxBorrow() int {
+	if f.BorrowOverride != nil {
+		return *f.BorrowOverride
+	}
+	return f.MaxBorrowHours
+}
+
+// Heartbeat is how many minutes a device of the license may stay silent before it is
+// deactivated; 0: never.
+func (l License) Heartbeat() int {
+	if l.HeartbeatOverride != nil {
+		return *l.HeartbeatOverride
+	}
+	return l.ProductHeartbeat
 }
 
 // Max is the number of simultaneous users the license allows for a floating feature.
@@ -133,7 +154,8 @@ const licenseSelect = `SELECT l.id, l.product_id, p.code, p.name, coalesce(l.org
 	l.previous_status, l.deny_reason,
 	l.prepaid_cores, l.prepaid_core_price, l.extra_core_price, l.escalation_factor, l.currency, l.invoicing_period,
 	l.payment_period, l.term_years, coalesce(l.start_date, '') AS start_date, coalesce(l.end_date, '') AS end_date, l.location, l.partner,
-	l.max_aps, l.max_rooms, l.max_devices, l.start_threshold, l.overage_alerts = 0, l.created_at, l.updated_at,
+	l.max_aps, l.max_rooms, l.max_devices, l.start_threshold, l.heartbeat_minutes, p.heartbeat_minutes, l.overage_alerts = 0,
+	l.created_at, l.updated_at,
 	(SELECT coalesce(sum(s.aps), 0) FROM setups s WHERE s.license_id = l.id) AS used_aps,
 	(SELECT coalesce(sum(s.rooms), 0) FROM setups s WHERE s.license_id = l.id) AS used_rooms,
 	(SELECT count(*) FROM devices v WHERE v.license_id = l.id AND v.active = 1) AS active_devices,
@@ -143,17 +165,17 @@ const licenseSelect = `SELECT l.id, l.product_id, p.code, p.name, coalesce(l.org
 	JOIN organizations d ON d.id = l.distributor_id`
 
 func scanLicense(row interface{ Scan(...any) error }, l *License) error {
-	var created, updated, maxAPs, maxRooms, maxDevices sql.NullInt64
+	var created, updated, maxAPs, maxRooms, maxDevices, heartbeat sql.NullInt64
 	var modules int
 	if err := row.Scan(&l.ID, &l.ProductID, &l.ProductCode, &l.ProductName, &l.OrgID, &l.OrgName, &l.DistributorID,
 		&l.DistributorName, &l.KeyHash, &l.KeyEnc, &l.KeySuffix, &l.Status, &l.stored, &l.PreviousStatus, &l.DenyReason,
 		&l.Terms.PrepaidCores, &l.Terms.PrepaidCorePrice, &l.Terms.ExtraCorePrice, &l.Terms.EscalationFactor,
 		&l.Terms.Currency, &l.Terms.InvoicingPeriod, &l.Terms.PaymentPeriod, &l.TermYears, &l.StartDate, &l.EndDate,
-		&l.Location, &l.Partner, &maxAPs, &maxRooms, &maxDevices, &l.StartThreshold, &l.OverageAlertsOff, &created, &updated,
+		&l.Location, &l.Partner, &maxAPs, &maxRooms, &maxDevices, &l.StartThreshold, &heartbeat, &l.ProductHeartbeat, &l.OverageAlertsOff, &created, &updated,
 		&l.UsedAPs, &l.UsedRooms, &l.ActiveDevices, &modules); err != nil {
 		return notFoundOr(err)
 	}
-	l.MaxAPs, l.MaxRooms, l.MaxDevices = intPtr(maxAPs), intPtr(maxRooms), intPtr(maxDevices)
+	l.MaxAPs, l.MaxRooms, l.MaxDevices, l.HeartbeatOverride = intPtr(maxAPs), intPtr(maxRooms), intPtr(maxDevices), intPtr(heartbeat)
 	l.CreatedAt, l.UpdatedAt = fromUnix(created), fromUnix(updated)
 	return nil
 }
@@ -214,7 +236,7 @@ func findLicense(ctx context.Context, tx *Tx, where string, arg any) (License, e
 
 func findLicenseFeatures(ctx context.Context, tx *Tx, licenseID int64) ([]LicenseFeature, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT f.id, f.product_id, f.code, f.name, f.floating, f.max_simultaneous_users,
-		f.floating_timeout_minutes, lf.max_simultaneous_users, lf.floating_timeout_minutes
+		f.floating_timeout_minutes, f.max_borrow_hours, lf.max_simultaneous_users, lf.floating_timeout_minutes, lf.max_borrow_hours
 		FROM license_features lf JOIN features f ON f.id = lf.feature_id WHERE lf.license_id = ? ORDER BY f.id`, licenseID)
 	if err != nil {
 		return nil, err
@@ -223,12 +245,12 @@ func findLicenseFeatures(ctx context.Context, tx *Tx, licenseID int64) ([]Licens
 	var fs []LicenseFeature
 	for rows.Next() {
 		var f LicenseFeature
-		var maxUsers, timeout sql.NullInt64
+		var maxUsers, timeout, borrow sql.NullInt64
 		if err := rows.Scan(&f.ID, &f.ProductID, &f.Code, &f.Name, &f.Floating, &f.MaxSimultaneousUsers,
-			&f.FloatingTimeoutMinutes, &maxUsers, &timeout); err != nil {
+			&f.FloatingTimeoutMinutes, &f.MaxBorrowHours, &maxUsers, &timeout, &borrow); err != nil {
 			return nil, err
 		}
-		f.MaxOverride, f.TimeoutOverride = intPtr(maxUsers), intPtr(timeout)
+		f.MaxOverride, f.TimeoutOverride, f.BorrowOverride = intPtr(maxUsers), intPtr(timeout), intPtr(borrow)
 		fs = append(fs, f)
 	}
 	return fs, rows.Err()
@@ -257,13 +279,13 @@ func insertLicense(ctx context.Context, tx *Tx, l *License, by Actor, details st
 	res, err := tx.ExecContext(ctx, `INSERT INTO licenses (product_id, organization_id, distributor_id, key_hash, key_enc,
 		key_suffix, status, previous_status, deny_reason, prepaid_cores, prepaid_core_price, extra_core_price,
 		escalation_factor, currency, invoicing_period, payment_period, term_years, start_date, end_date, location,
-		partner, max_aps, max_rooms, max_devices, start_threshold, overage_alerts, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, '', '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		partner, max_aps, max_rooms, max_devices, start_threshold, heartbeat_minutes, overage_alerts, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, '', '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		l.ProductID, nullID(l.OrgID), l.DistributorID, l.KeyHash, l.KeyEnc, l.KeySuffix, l.Status,
 		l.Terms.PrepaidCores, l.Terms.PrepaidCorePrice, l.Terms.ExtraCorePrice, l.Terms.EscalationFactor, l.Terms.Currency,
 		l.Terms.InvoicingPeriod, l.Terms.PaymentPeriod, l.TermYears, nullText(l.StartDate), nullText(l.EndDate),
 		l.Location, l.Partner, nullInt(l.MaxAPs), nullInt(l.MaxRooms), nullInt(l.MaxDevices), l.StartThreshold,
-		!l.OverageAlertsOff, tx.now.Unix(), tx.now.Unix())
+		nullInt(l.HeartbeatOverride), !l.OverageAlertsOff, tx.now.Unix(), tx.now.Unix())
 	if err != nil {
 		return err
 	}
@@ -289,7 +311,8 @@ func insertLicenseFeatures(ctx context.Context, tx *Tx, licenseID int64, fs []Li
 	}
 	for _, f := range fs {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO license_features (license_id, feature_id, max_simultaneous_users,
-			floating_timeout_minutes) VALUES (?, ?, ?, ?)`, licenseID, f.ID, nullInt(f.MaxOverride), nullInt(f.TimeoutOverride)); err != nil {
+			floating_timeout_minutes, max_borrow_hours) VALUES (?, ?, ?, ?, ?)`, licenseID, f.ID, nullInt(f.MaxOverride),
+			nullInt(f.TimeoutOverride), nullInt(f.BorrowOverride)); err != nil {
 			return err
 		}
 	}
@@ -403,12 +426,12 @@ func updateLicense(ctx context.Context, tx *Tx, old License, l *License) error {
 		key_suffix = ?, status = ?, previous_status = ?, deny_reason = ?, prepaid_cores = ?, prepaid_core_price = ?,
 		extra_core_price = ?, escalation_factor = ?, currency = ?, invoicing_period = ?, payment_period = ?, term_years = ?,
 		start_date = ?, end_date = ?, location = ?, partner = ?, max_aps = ?, max_rooms = ?, max_devices = ?,
-		start_threshold = ?, overage_alerts = ?, updated_at = ?, cost_version = cost_version + 1 WHERE id = ?`,
+		start_threshold = ?, heartbeat_minutes = ?, overage_alerts = ?, updated_at = ?, cost_version = cost_version + 1 WHERE id = ?`,
 		nullID(l.OrgID), l.DistributorID, l.KeyHash, l.KeyEnc, l.KeySuffix, l.Status, l.PreviousStatus, l.DenyReason,
 		l.Terms.PrepaidCores, l.Terms.PrepaidCorePrice, l.Terms.ExtraCorePrice, l.Terms.EscalationFactor, l.Terms.Currency,
 		l.Terms.InvoicingPeriod, l.Terms.PaymentPeriod, l.TermYears, nullText(l.StartDate), nullText(l.EndDate),
 		l.Location, l.Partner, nullInt(l.MaxAPs), nullInt(l.MaxRooms), nullInt(l.MaxDevices), l.StartThreshold,
-		!l.OverageAlertsOff, tx.now.Unix(), l.ID)
+		nullInt(l.HeartbeatOverride), !l.OverageAlertsOff, tx.now.Unix(), l.ID)
 	if err != nil {
 		return err
 	}
@@ -429,7 +452,8 @@ func featuresChanged(a, b []LicenseFeature) bool {
 		return true
 	}
 	for i := range a {
-		if a[i].ID != b[i].ID || !sameInt(a[i].MaxOverride, b[i].MaxOverride) || !sameInt(a[i].TimeoutOverride, b[i].TimeoutOverride) {
+		if a[i].ID != b[i].ID || !sameInt(a[i].MaxOverride, b[i].MaxOverride) || !sameInt(a[i].TimeoutOverride, b[i].TimeoutOverride) ||
+			!sameInt(a[i].BorrowOverride, b[i].BorrowOverride) {
 			return true
 		}
 	}

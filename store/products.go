@@ -14,6 +14,7 @@ type Product struct {
 	Name             string
 	StartThreshold   int
 	ExcludedServices []string // lower case; their usage is not billed
+	HeartbeatMinutes int      // a device silent that long is deactivated; 0: never
 	Features         []Feature
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
@@ -28,6 +29,7 @@ type Feature struct {
 	Floating               bool
 	MaxSimultaneousUsers   int
 	FloatingTimeoutMinutes int
+	MaxBorrowHours         int // how long a floating seat may be borrowed; 0: no borrowing
 }
 
 // Feature returns the product's feature with that code.
@@ -44,8 +46,8 @@ func (p Product) Feature(code string) (Feature, bool) {
 func (db *DB) CreateProduct(ctx context.Context, p *Product, audit AuditEntry) error {
 	return db.update(ctx, func(tx *Tx) error {
 		p.CreatedAt, p.UpdatedAt = tx.now, tx.now
-		res, err := tx.ExecContext(ctx, `INSERT INTO products (code, name, start_threshold, excluded_services, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, p.Code, p.Name, p.StartThreshold, strings.Join(p.ExcludedServices, ","), tx.now.Unix(), tx.now.Unix())
+		res, err := tx.ExecContext(ctx, `INSERT INTO products (code, name, start_threshold, excluded_services, heartbeat_minutes, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, p.Code, p.Name, p.StartThreshold, strings.Join(p.ExcludedServices, ","), p.HeartbeatMinutes, tx.now.Unix(), tx.now.Unix())
 		if err != nil {
 			return err
 		}
@@ -53,20 +55,82 @@ func (db *DB) CreateProduct(ctx context.Context, p *Product, audit AuditEntry) e
 			return err
 		}
 		for i := range p.Features {
-			f := &p.Features[i]
-			f.ProductID = p.ID
-			res, err := tx.ExecContext(ctx, `INSERT INTO features (product_id, code, name, floating, max_simultaneous_users,
-				floating_timeout_minutes) VALUES (?, ?, ?, ?, ?, ?)`, p.ID, f.Code, f.Name, f.Floating, f.MaxSimultaneousUsers, f.FloatingTimeoutMinutes)
-			if err != nil {
-				return err
-			}
-			if f.ID, err = res.LastInsertId(); err != nil {
+			if err := insertFeature(ctx, tx, p.ID, &p.Features[i]); err != nil {
 				return err
 			}
 		}
 		audit.Target = "product " + p.Code
 		return insertAudit(ctx, tx, audit)
 	})
+}
+
+func insertFeature(ctx context.Context, tx *Tx, productID int64, f *Feature) error {
+	f.ProductID = productID
+	res, err := tx.ExecContext(ctx, `INSERT INTO features (product_id, code, name, floating, max_simultaneous_users,
+		floating_timeout_minutes, max_borrow_hours) VALUES (?, ?, ?, ?, ?, ?, ?)`, productID, f.Code, f.Name, f.Floating,
+		f.MaxSimultaneousUsers, f.FloatingTimeoutMinutes, f.MaxBorrowHours)
+	if err != nil {
+		return err
+	}
+	f.ID, err = res.LastInsertId()
+	return err
+}
+
+// UpdateProduct changes a product's name and defaults, changes its features by code and adds the
+// new ones; features are never removed (licenses enable them), nor is the code changed. It
+// answers the product as stored, and the ids of the licenses whose features changed with it.
+func (db *DB) UpdateProduct(ctx context.Context, p *Product, audit AuditEntry) ([]int64, error) {
+	var licenses []int64
+	err := db.update(ctx, func(tx *Tx) error {
+		old, err := findProduct(ctx, tx, p.ID)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE products SET name = ?, start_threshold = ?, excluded_services = ?, heartbeat_minutes = ?,
+			updated_at = ? WHERE id = ?`, p.Name, p.StartThreshold, strings.Join(p.ExcludedServices, ","), p.HeartbeatMinutes,
+			tx.now.Unix(), p.ID); err != nil {
+			return err
+		}
+		for i := range p.Features {
+			f := &p.Features[i]
+			cur, ok := old.Feature(f.Code)
+			if !ok {
+				if err := insertFeature(ctx, tx, p.ID, f); err != nil {
+					return err
+				}
+				continue
+			}
+			f.ID, f.ProductID = cur.ID, p.ID
+			if _, err := tx.ExecContext(ctx, `UPDATE features SET name = ?, floating = ?, max_simultaneous_users = ?,
+				floating_timeout_minutes = ?, max_borrow_hours = ? WHERE id = ?`, f.Name, f.Floating, f.MaxSimultaneousUsers,
+				f.FloatingTimeoutMinutes, f.MaxBorrowHours, f.ID); err != nil {
+				return err
+			}
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM licenses WHERE product_id = ?`, p.ID)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			licenses = append(licenses, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		audit.Target = "product " + old.Code
+		if err := insertAudit(ctx, tx, audit); err != nil {
+			return err
+		}
+		*p, err = findProduct(ctx, tx, p.ID)
+		return err
+	})
+	return licenses, err
 }
 
 // Products lists every product with its features, by name.
@@ -120,7 +184,7 @@ func findProduct(ctx context.Context, tx *Tx, id int64) (Product, error) {
 }
 
 func findProducts(ctx context.Context, tx *Tx, where string, args ...any) ([]Product, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT p.id, p.code, p.name, p.start_threshold, p.excluded_services, p.created_at, p.updated_at
+	rows, err := tx.QueryContext(ctx, `SELECT p.id, p.code, p.name, p.start_threshold, p.excluded_services, p.heartbeat_minutes, p.created_at, p.updated_at
 		FROM products p WHERE `+where+` ORDER BY p.name, p.id`, args...)
 	if err != nil {
 		return nil, err
@@ -130,7 +194,7 @@ func findProducts(ctx context.Context, tx *Tx, where string, args ...any) ([]Pro
 		var p Product
 		var excluded string
 		var created, updated sql.NullInt64
-		if err := rows.Scan(&p.ID, &p.Code, &p.Name, &p.StartThreshold, &excluded, &created, &updated); err != nil {
+		if err := rows.Scan(&p.ID, &p.Code, &p.Name, &p.StartThreshold, &excluded, &p.HeartbeatMinutes, &created, &updated); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -153,7 +217,7 @@ func findProducts(ctx context.Context, tx *Tx, where string, args ...any) ([]Pro
 }
 
 func findFeatures(ctx context.Context, tx *Tx, productID int64) ([]Feature, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, product_id, code, name, floating, max_simultaneous_users, floating_timeout_minutes
+	rows, err := tx.QueryContext(ctx, `SELECT id, product_id, code, name, floating, max_simultaneous_users, floating_timeout_minutes, max_borrow_hours
 		FROM features WHERE product_id = ? ORDER BY id`, productID)
 	if err != nil {
 		return nil, err
@@ -162,7 +226,7 @@ func findFeatures(ctx context.Context, tx *Tx, productID int64) ([]Feature, erro
 	var fs []Feature
 	for rows.Next() {
 		var f Feature
-		if err := rows.Scan(&f.ID, &f.ProductID, &f.Code, &f.Name, &f.Floating, &f.MaxSimultaneousUsers, &f.FloatingTimeoutMinutes); err != nil {
+		if err := rows.Scan(&f.ID, &f.ProductID, &f.Code, &f.Name, &f.Floating, &f.MaxSimultaneousUsers, &f.FloatingTimeoutMinutes, &f.MaxBorrowHours); err != nil {
 			return nil, err
 		}
 		fs = append(fs, f)

@@ -18,6 +18,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // the "sqlite" driver
@@ -41,6 +42,8 @@ type DB struct {
 
 	dialect dialect
 	pg      *postgres // PostgreSQL only: notifications and locks between instances
+	// prepared are statements of the hot write paths, prepared once on the write connection.
+	prepared sync.Map // query → *sql.Stmt
 
 	// applied are the migrations this Open applied, for `keyward migrate` to report.
 	applied []string
@@ -271,6 +274,29 @@ func (db *DB) inTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fu
 		db.EventsQueued()
 	}
 	return nil
+}
+
+// prepare prepares queries once on the write pool (outside any transaction: on SQLite the pool has
+// one connection), for use in its transactions through inTx's tx.StmtContext. Parsing SQL costs more
+// than running the statements of the hot write paths.
+func (db *DB) prepare(ctx context.Context, queries ...string) (map[string]*sql.Stmt, error) {
+	out := make(map[string]*sql.Stmt, len(queries))
+	for _, q := range queries {
+		if s, ok := db.prepared.Load(q); ok {
+			out[q] = s.(*sql.Stmt)
+			continue
+		}
+		s, err := db.write.PrepareContext(ctx, db.dialect.query(q))
+		if err != nil {
+			return nil, err
+		}
+		if old, loaded := db.prepared.LoadOrStore(q, s); loaded {
+			s.Close()
+			s = old.(*sql.Stmt)
+		}
+		out[q] = s
+	}
+	return out, nil
 }
 
 // conflictOr turns UNIQUE violations into ErrConflict.

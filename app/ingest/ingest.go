@@ -27,6 +27,7 @@ const (
 type Report struct {
 	Setup   string
 	Samples []Sample
+	Nonce   string // the device's nonce, echoed in the signed answer; the server checks its form
 }
 
 // Sample is one service's metrics at one second.
@@ -82,9 +83,12 @@ func Parse(body []byte, w Window) (r Report, duplicates int, err error) {
 		return Report{}, 0, fieldError("body", "send a JSON object {\"setup\": …, \"samples\": […]}: %s", jsonProblem(err))
 	}
 	for key := range top {
-		if key != "setup" && key != "samples" {
-			return Report{}, 0, fieldError(pathOf(key), "unknown field %q: a report has only setup and samples", key)
+		if key != "setup" && key != "samples" && key != "nonce" {
+			return Report{}, 0, fieldError(pathOf(key), "unknown field %q: a report has only setup, samples and a nonce", key)
 		}
+	}
+	if raw, ok := top["nonce"]; ok && json.Unmarshal(raw, &r.Nonce) != nil {
+		return Report{}, 0, fieldError("nonce", "a nonce is a string of 1 to 64 printable characters")
 	}
 	if r.Setup, err = parseSetup(top["setup"]); err != nil {
 		return Report{}, 0, err

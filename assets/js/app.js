@@ -45,3 +45,17 @@ document.querySelectorAll("table.table").forEach((table) => {
 if (window.matchMedia("(max-width: 640px)").matches) {
   document.querySelectorAll("details[data-fold-on-phone]").forEach((d) => { d.open = false; });
 }
+
+// Buttons marked data-copy put the text of the element with that id on the clipboard.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest && event.target.closest("button[data-copy]");
+  if (!button) {
+    return;
+  }
+  const source = document.getElementById(button.dataset.copy);
+  if (source && navigator.clipboard) {
+    navigator.clipboard.writeText(source.textContent.trim()).then(() => {
+      button.textContent = "Copied";
+    });
+  }
+});
