@@ -67,7 +67,7 @@ type Server struct {
 	deviceByKey   *ratelimit.Limiter // nil: --device-rate 0
 	deviceByIP    *ratelimit.Limiter
 	devices       *deviceCache
-	stopChanges   func() // ends the subscription to the changes other instances announce
+	stopChanges   func()          // ends the subscription to the changes other instances announce
 	signer        *signing.Signer // signs the device API's answers and license files (DESIGN §9)
 	seatOps       chan *seatOp    // seat writes waiting for the seat writer's next commit
 	seatsDone     chan struct{}   // closed when the seat writer has stopped
