@@ -87,15 +87,17 @@ func newDeviceCache() *deviceCache {
 // database, of every other instance on it (DESIGN §10: within a second).
 func (s *Server) forgetLicense(ctx context.Context, licenseID int64) {
 	s.devices.forget(licenseID)
-	if err := s.db.Announce(context.WithoutCancel(ctx), fmt.Sprintf("license %d", licenseID)); err != nil {
+	if err := s.db.Announce(context.WithoutCancel(ctx), fmt.Sprintf("license %d %s", licenseID, s.instance)); err != nil {
 		s.log.Error("unable to tell the other instances of a license change", "license_id", licenseID, "error", err)
 	}
 }
 
-// changeAnnounced applies a change another instance (or this one) announced.
+// changeAnnounced applies a change another instance announced; this instance's own changes are
+// applied already.
 func (s *Server) changeAnnounced(change string) {
 	var id int64
-	if _, err := fmt.Sscanf(change, "license %d", &id); err == nil {
+	var from string
+	if _, err := fmt.Sscanf(change, "license %d %s", &id, &from); err == nil && from != s.instance {
 		s.devices.forget(id)
 	}
 }
@@ -107,6 +109,7 @@ func (d *deviceCache) forgetAll() {
 	clear(d.byKey)
 	clear(d.keyOf)
 	d.mu.Unlock()
+	d.seats.ForgetAll()
 }
 
 // forget drops a license from the cache, with its floating seats; its next request reads them again.

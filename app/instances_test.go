@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"keyward/app/floating"
 	"keyward/store"
 	"keyward/store/storetest"
 )
@@ -154,5 +155,47 @@ func TestTwoInstancesDeliverEachEventOnceInOrder(t *testing.T) {
 		if id, _ := d.Event.Data["id"].(float64); i < len(want) && id != want[i] {
 			t.Errorf("delivery %d is of license %v, want %v: the events came out of order", i, id, want[i])
 		}
+	}
+}
+
+// TestTwoInstancesShareFloatingSeats: seats taken through one instance count on the other, which
+// drops the seats it had in memory when told; a seat released on one is free on the other.
+func TestTwoInstancesShareFloatingSeats(t *testing.T) {
+	needPostgres(t)
+	w := newLicenseWorld(t)
+	b := w.a.secondInstance()
+	id, key := w.newLicense(map[string]any{"features": []any{"core", map[string]any{"code": "voice", "max_simultaneous_users": 1}}})
+	for _, fp := range []string{"a", "b"} {
+		w.device(key, "/api/v1/activate", map[string]any{"fingerprint": fp})
+	}
+	check := func(on *testApp, fp string) (int, map[string]any) {
+		return on.call("License "+key, http.MethodPost, "/api/v1/features/check", map[string]any{"fingerprint": fp, "feature": "voice"})
+	}
+	if !within(time.Second, func() bool { status, _ := check(b, "b"); return status == http.StatusOK }) {
+		t.Fatal("the second instance does not grant the free seat")
+	}
+	b.call("License "+key, http.MethodPost, "/api/v1/features/release", map[string]any{"fingerprint": "b", "feature": "voice"})
+	// The second instance keeps the feature's seats in memory; the first takes the seat.
+	l, err := b.db.FindLicense(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := floating.Key{License: id}
+	for _, f := range l.Features {
+		if f.Code == "voice" {
+			k.Feature = f.ID
+		}
+	}
+	if p, _ := b.srv.devices.seats.Pool(k); p == nil {
+		t.Fatal("the second instance keeps no seats of the feature in memory")
+	}
+	if status, out := check(w.a, "a"); status != http.StatusOK {
+		t.Fatalf("the seat released on the second instance, taken on the first: %d %v", status, out)
+	}
+	if !within(time.Second, func() bool { p, _ := b.srv.devices.seats.Pool(k); return p == nil }) {
+		t.Fatal("the second instance still holds the seats it had in memory a second after the first took one")
+	}
+	if status, out := check(b, "b"); status != http.StatusForbidden {
+		t.Errorf("the second instance, once told, on the seat the first gave away: %d %v; want NO_FLOATING_SLOT", status, out)
 	}
 }

@@ -148,6 +148,25 @@ func (s *Server) writeSeats() {
 		for _, o := range batch {
 			o.done <- err
 		}
+		// Other instances on the database read these licenses' seats again (DESIGN §10).
+		if err == nil {
+			s.announceSeats(ws)
+		}
+	}
+}
+
+// announceSeats tells the other instances on the database that seats of these licenses were
+// taken or released, so that they drop their pools of them; on SQLite there are none.
+func (s *Server) announceSeats(ws []store.SeatWrite) {
+	done := map[int64]bool{}
+	for _, w := range ws {
+		if done[w.LicenseID] {
+			continue
+		}
+		done[w.LicenseID] = true
+		if err := s.db.Announce(context.Background(), fmt.Sprintf("license %d %s", w.LicenseID, s.instance)); err != nil {
+			s.log.Error("unable to tell the other instances of taken seats", "license_id", w.LicenseID, "error", err)
+		}
 	}
 }
 

@@ -68,6 +68,7 @@ type Server struct {
 	deviceByIP    *ratelimit.Limiter
 	devices       *deviceCache
 	stopChanges   func()          // ends the subscription to the changes other instances announce
+	instance      string          // a random name of this instance, in the changes it announces
 	signer        *signing.Signer // signs the device API's answers and license files (DESIGN §9)
 	seatOps       chan *seatOp    // seat writes waiting for the seat writer's next commit
 	seatsDone     chan struct{}   // closed when the seat writer has stopped
@@ -102,6 +103,7 @@ func New(cfg Config, db *store.DB, secret []byte, log *slog.Logger, clock clockw
 		forgotByEmail: ratelimit.New(3, time.Hour, clock.Now),
 		forgotByIP:    ratelimit.New(20, time.Hour, clock.Now),
 		devices:       newDeviceCache(),
+		instance:      randomToken()[:12],
 		signer:        signing.NewSigner(secret),
 		seatOps:       make(chan *seatOp, seatQueue),
 		seatsDone:     make(chan struct{}),
