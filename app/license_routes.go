@@ -802,4 +802,8 @@ var historyKinds = map[string]string{
 	"edited":          "Edited",
 	"key_regenerated": "Key regenerated",
 	"seat_revoked":    "Floating seat revoked",
+	// Devices (DESIGN §9).
+	"device_deactivated": "Device deactivated",
+	"device_culled":      "Silent device deactivated",
+	"license_file":       "Offline license file issued",
 }
