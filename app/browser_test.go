@@ -15,6 +15,25 @@ import (
 	"keyward/store"
 )
 
+// acceptDialogs accepts every confirmation the page asks for (data-confirm), as a person clicking
+// OK would, and hands over their messages.
+func acceptDialogs(ctx context.Context) <-chan string {
+	confirmed := make(chan string, 8)
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	go func() {
+		for ev, err := range dialogs {
+			if err != nil {
+				return
+			}
+			confirmed <- ev.Message
+			if _, err := chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true}); err != nil {
+				return
+			}
+		}
+	}()
+	return confirmed
+}
+
 // newChrome starts Debian's headless Chromium for a test. Without it the test is skipped on a
 // laptop, but fails in CI, where browser journeys must run.
 func newChrome(t *testing.T) context.Context {

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -16,19 +15,7 @@ import (
 func TestBrowserProductAndDeviceJourney(t *testing.T) {
 	w := newLicenseWorld(t)
 	ctx := newChrome(t)
-	confirmed := make(chan string, 4)
-	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
-	go func() {
-		for ev, err := range dialogs {
-			if err != nil {
-				return
-			}
-			confirmed <- ev.Message
-			if _, err := chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true}); err != nil {
-				return
-			}
-		}
-	}()
+	confirmed := acceptDialogs(ctx)
 	do(t, ctx,
 		chromedp.Navigate(w.a.url+"/products"),
 		chromedp.WaitVisible(chromedp.ID("email")),
