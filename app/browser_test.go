@@ -78,25 +78,6 @@ func newChromeFor(t *testing.T, timeout time.Duration) context.Context {
 	return ctx
 }
 
-// acceptDialogs accepts every confirmation the page asks for (forms with data-confirm), and
-// passes on what each said.
-func acceptDialogs(ctx context.Context) <-chan string {
-	confirmed := make(chan string, 8)
-	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
-	go func() {
-		for ev, err := range dialogs {
-			if err != nil {
-				return
-			}
-			confirmed <- ev.Message
-			if _, err := chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true}); err != nil {
-				return
-			}
-		}
-	}()
-	return confirmed
-}
-
 // run runs one browser action that returns a value, failing the test on error.
 func run[T any](t *testing.T, ctx context.Context, action chromedp.Action[T]) T {
 	t.Helper()
