@@ -19,20 +19,27 @@ build: assets
 run: build
 	./$(BIN) --demo --data ./data --addr 127.0.0.1:8080
 
-## test: tidy modules, vet, formatting and every test (browser tests need Debian's chromium)
+## test: tidy modules, vet, formatting and every test (browser tests need Debian's chromium), on SQLite;
+## then, when KEYWARD_TEST_DATABASE holds a postgres:// URL (a role that may create databases), the
+## same tests again on PostgreSQL, each test in a database of its own
 test: assets tidy-check
 	$(GO) vet ./...
 	@unformatted=$$(gofmt -l $$(find . -name '*.go' -not -path './node_modules/*')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
-	$(GO) test -timeout 20m ./...
+	KEYWARD_TEST_DATABASE= $(GO) test -timeout 20m ./...
+	@if [ -n "$$KEYWARD_TEST_DATABASE" ]; then echo "== the same tests on PostgreSQL"; \
+	  $(GO) test -timeout 30m ./...; \
+	else echo "== KEYWARD_TEST_DATABASE is not set: the tests ran on SQLite only"; fi
 
 ## tidy-check: go.mod and go.sum are as `go mod tidy` leaves them (it prints what it would change)
 tidy-check:
 	@$(GO) mod tidy -diff || { echo "go.mod or go.sum is not tidy: run go mod tidy"; exit 1; }
 
-## bench: Go benchmarks, then load runs with wrk (Debian's) against a real server on loopback
+## bench: Go benchmarks, then load runs with wrk (Debian's) against a real server on loopback, on SQLite;
+## then, when KEYWARD_BENCH_DATABASE (or KEYWARD_TEST_DATABASE) names a PostgreSQL server, two
+## instances on a new database of it (.ci/bench-postgres)
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	KEYWARD_TEST_DATABASE= $(GO) test -run '^$$' -bench . -benchmem ./...
 	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk"; exit 1; }
 	@addr=$(BENCH_ADDR); if curl -s -o /dev/null http://$$addr/; then \
 	  echo "something already listens on $$addr: choose another address with make bench BENCH_ADDR=127.0.0.1:PORT"; exit 1; fi; \
@@ -66,6 +73,7 @@ bench: build
 	  ber=$$(api http://$$addr/api/v1/licenses?q=BER-MITTE | python3 -c 'import json,sys; print(json.load(sys.stdin)["licenses"][0]["id"])'); \
 	  echo "== GET /api/v1/licenses/$$ber/estimate (demo license, 90 days of usage): wrk -t2 -c10 -d10s"; \
 	  wrk -t2 -c10 -d10s --latency -H "Authorization: Bearer $$token" http://$$addr/api/v1/licenses/$$ber/estimate | grep -E 'Requests/sec|Latency|50%|99%|Non-2xx'
+	./.ci/bench-postgres
 
 ## assets: the front-end packages of package.json, copied into assets/vendor/
 assets: $(VENDOR)

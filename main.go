@@ -36,6 +36,7 @@ Usage:
   keyward [serve] [flags]           run the portal, the APIs and the schedulers (the default)
   keyward migrate [--data DIR]      apply pending database migrations and exit
   keyward backup [--data DIR] FILE  write a consistent copy of the live database to FILE
+                                    (SQLite; on PostgreSQL use pg_dump)
   keyward token [--data DIR] --email E [--name N]
                                     print a new personal API token (kwp_…) for that user
   keyward verify --public-key B64 FILE
@@ -52,6 +53,8 @@ a flag on the command line wins over the environment.
 Flags of serve:
   --addr ADDR          listen address (default :8080)
   --data DIR           folder of the database and the instance secret (default ./data)
+  --database URL       empty: SQLite in --data; postgres://user:pass@host/db: PostgreSQL, where several
+                       instances can share the database (every command takes it)
   --base-url URL       public URL, used in emails and to decide Secure cookies (default http://localhost:8080,
                        or http://localhost:PORT of --addr when it listens on another port)
   --smtp-url URL       smtp://user:pass@host:port?tls=starttls|tls|none; empty: emails go to the log
@@ -63,6 +66,10 @@ Flags of serve:
   --webhook-allow-private
                        let webhook endpoints be on loopback and private addresses (off: refused)
   --demo               on an empty database, load demo data and print the demo sign-ins
+
+Every instance on one PostgreSQL database holds the same instance secret: copy instance.key into
+each one's --data, or set KEYWARD_INSTANCE_KEY to its 32 bytes in standard base64. The database
+keeps a check value of it and an instance with another secret refuses to start.
 
 Bootstrap: on an empty database, the vendor organization and a staff owner are created from
 KEYWARD_ADMIN_EMAIL (default admin@localhost) and KEYWARD_ADMIN_PASSWORD; without a password,
@@ -158,6 +165,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // runCommand runs one command of run, its flags not yet parsed.
 func runCommand(ctx context.Context, fs *flag.FlagSet, command string, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	data := fs.String("data", "./data", "")
+	database := fs.String("database", "", "")
 	switch command {
 	case "serve":
 		cfg := app.Config{}
@@ -173,7 +181,7 @@ func runCommand(ctx context.Context, fs *flag.FlagSet, command string, args []st
 		if err := parseFlags(fs, args, getenv, command); err != nil {
 			return err
 		}
-		cfg.DataDir = *data
+		cfg.DataDir, cfg.Database = *data, *database
 		cfg.BaseURL = baseURLFor(fs, getenv, cfg)
 		var err error
 		if cfg.RawRetention, err = app.ParseDuration(*retention); err != nil {
@@ -187,12 +195,12 @@ func runCommand(ctx context.Context, fs *flag.FlagSet, command string, args []st
 		if err := parseFlags(fs, args, getenv, command); err != nil {
 			return err
 		}
-		return migrate(ctx, *data, stdout)
+		return migrate(ctx, *data, *database, stdout)
 	case "backup":
 		if err := parseFlags(fs, args, getenv, command, "FILE"); err != nil {
 			return err
 		}
-		db, err := openDB(ctx, *data)
+		db, err := openDB(ctx, *data, *database)
 		if err != nil {
 			return err
 		}
@@ -220,7 +228,7 @@ func runCommand(ctx context.Context, fs *flag.FlagSet, command string, args []st
 		if *email == "" {
 			return fmt.Errorf("--email is required: %s", synopses[command])
 		}
-		db, err := openDB(ctx, *data)
+		db, err := openDB(ctx, *data, *database)
 		if err != nil {
 			return err
 		}
@@ -243,15 +251,19 @@ func runCommand(ctx context.Context, fs *flag.FlagSet, command string, args []st
 
 // migrate brings the database of dataDir up to date and says what it did: created it, applied
 // some migrations, or nothing.
-func migrate(ctx context.Context, dataDir string, stdout io.Writer) error {
+func migrate(ctx context.Context, dataDir, database string, stdout io.Writer) error {
 	path := filepath.Join(dataDir, "keyward.db")
 	info, err := os.Stat(path)
 	created := err != nil || info.Size() == 0
-	db, err := openDB(ctx, dataDir)
+	db, err := openDB(ctx, dataDir, database)
 	if err != nil {
 		return err
 	}
 	applied := db.Applied()
+	if database != "" {
+		path = "on PostgreSQL"
+		created = len(applied) > 0 && applied[0] == "0000_postgres"
+	}
 	switch {
 	case created:
 		fmt.Fprintf(stdout, "Created the database %s (%d migrations, up to %s).\n", path, len(applied), applied[len(applied)-1])
@@ -323,7 +335,14 @@ func baseURLFor(fs *flag.FlagSet, getenv func(string) string, cfg app.Config) st
 	return "http://localhost:" + port
 }
 
-func openDB(ctx context.Context, dataDir string) (*store.DB, error) {
+// openDB opens the database: PostgreSQL when database names it, else SQLite in dataDir.
+func openDB(ctx context.Context, dataDir, database string) (*store.DB, error) {
+	if database != "" {
+		if !store.IsPostgres(database) {
+			return nil, fmt.Errorf("--database %q: want empty (SQLite in --data) or a postgres:// URL", database)
+		}
+		return store.Open(ctx, database)
+	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, err
 	}
@@ -337,15 +356,18 @@ func openDB(ctx context.Context, dataDir string) (*store.DB, error) {
 // serve runs the portal until ctx ends, then shuts down in order: HTTP, scheduler, database.
 func serve(ctx context.Context, cfg app.Config, getenv func(string) string, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	secret, err := app.LoadSecret(cfg.DataDir)
+	secret, err := app.LoadSecret(cfg.DataDir, getenv("KEYWARD_INSTANCE_KEY"))
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, cfg.DataDir)
+	db, err := openDB(ctx, cfg.DataDir, cfg.Database)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if err := app.CheckSecret(ctx, db, secret); err != nil {
+		return err
+	}
 	clock := clockwork.NewRealClock()
 	db.Now = clock.Now
 	srv, err := app.New(cfg, db, secret, log, clock)

@@ -16,6 +16,7 @@ import (
 
 	"keyward/app/smtptest"
 	"keyward/store"
+	"keyward/store/storetest"
 )
 
 // buildOnce builds the binary once, into binDir, for the tests that run it as a process.
@@ -48,6 +49,32 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// databases are the databases of the tests' data folders: a SQLite file in the folder, or a
+// PostgreSQL database of its own when KEYWARD_TEST_DATABASE names a server.
+var databases sync.Map
+
+// databaseFor is the --database of a test's data folder (empty: SQLite in it) and its target
+// for store.Open.
+func databaseFor(t *testing.T, dir string) (flag, target string) {
+	t.Helper()
+	if v, ok := databases.Load(dir); ok {
+		target = v.(string)
+	} else {
+		target = storetest.Target(t, dir)
+		databases.Store(dir, target)
+	}
+	if storetest.Postgres() {
+		return target, target
+	}
+	return "", target
+}
+
+// target is what store.Open takes for a test's data folder.
+func target(t *testing.T, dir string) string {
+	_, target := databaseFor(t, dir)
+	return target
+}
+
 // process is the binary running as the shell would start it, its log (stderr) kept.
 type process struct {
 	t         *testing.T
@@ -71,6 +98,9 @@ func startProcess(t *testing.T, dir string, flags ...string) *process {
 	p := &process{t: t, log: &terminal{}, listening: make(chan bool, 2), exited: make(chan error, 1),
 		cmd: exec.Command(bin, append([]string{"--addr", "127.0.0.1:0", "--data", dir}, flags...)...)}
 	p.cmd.Env = []string{"KEYWARD_ADMIN_PASSWORD=a-long-enough-password"}
+	if database, _ := databaseFor(t, dir); database != "" {
+		p.cmd.Env = append(p.cmd.Env, "KEYWARD_DATABASE="+database)
+	}
 	p.cmd.Stderr = p.log
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
@@ -130,7 +160,7 @@ func (p *process) stop() {
 // queueEmails writes emails into the outbox of a data folder, as the commits that cause them do.
 func queueEmails(t *testing.T, dir string, emails ...store.Email) {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(dir, "keyward.db"))
+	db, err := store.Open(context.Background(), target(t, dir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +267,7 @@ func TestOutboxSurvivesKill9(t *testing.T) {
 		t.Errorf("the deferred recipient was asked %d times, want twice (451, then accepted)", got)
 	}
 
-	db, err := store.Open(context.Background(), filepath.Join(dir, "keyward.db"))
+	db, err := store.Open(context.Background(), target(t, dir))
 	if err != nil {
 		t.Fatal(err)
 	}

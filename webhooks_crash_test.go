@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -44,7 +43,8 @@ func TestWebhookSurvivesKill9(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(tokenCmd, "token", "--data", dir, "--email", "admin@localhost").Output()
+	database, _ := databaseFor(t, dir)
+	out, err := exec.Command(tokenCmd, "token", "--data", dir, "--database", database, "--email", "admin@localhost").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestWebhookSurvivesKill9(t *testing.T) {
 	if len(got) != 2 || first.ID == "" || first.ID != second.ID || !bytes.Equal(got[0], got[1]) || first.Event != "license.created" {
 		t.Errorf("deliveries %d: %s then %s; want the same license.created event twice (at least once, never lost)", len(got), got[0], got[1])
 	}
-	db, err := store.Open(context.Background(), filepath.Join(dir, "keyward.db"))
+	db, err := store.Open(context.Background(), target(t, dir))
 	if err != nil {
 		t.Fatal(err)
 	}

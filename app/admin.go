@@ -111,7 +111,7 @@ var tokenLink = regexp.MustCompile(`(/(?:invitations|reset-password|email-change
 // deliveryMode says in words where emails go.
 func (s *Server) deliveryMode() string {
 	if s.cfg.SMTPURL == "" {
-		return "No --smtp-url: emails are written to the log and listed here, not sent."
+		return "No mail server is set up: emails are written to the server's log and listed here, not sent. The operator names one when starting Keyward (see the operations guide)."
 	}
 	settings, _ := parseSMTPURL(s.cfg.SMTPURL)
 	return fmt.Sprintf("Emails are sent through %s:%d.", settings.Host, settings.Port)

@@ -2,12 +2,12 @@ package app
 
 import (
 	"context"
+	"database/sql"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -16,6 +16,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"keyward/store"
+	"keyward/store/storetest"
 )
 
 // The bootstrap staff owner of every test app.
@@ -34,6 +35,7 @@ type testApp struct {
 	url    string
 	secret []byte
 	cfg    Config
+	target string // the database: a SQLite file in dir, or a PostgreSQL URL
 }
 
 // newTestApp starts a bootstrapped app; options may change its configuration first.
@@ -58,10 +60,16 @@ func (a *testApp) start() {
 	a.t.Helper()
 	ctx := context.Background()
 	var err error
-	if a.secret, err = LoadSecret(a.dir); err != nil {
+	if a.secret, err = LoadSecret(a.dir, ""); err != nil {
 		a.t.Fatal(err)
 	}
-	if a.db, err = store.Open(ctx, filepath.Join(a.dir, "keyward.db")); err != nil {
+	if a.target == "" { // a restart opens the same database
+		a.target = storetest.Target(a.t, a.dir)
+	}
+	if storetest.Postgres() {
+		a.cfg.Database = a.target
+	}
+	if a.db, err = store.Open(ctx, a.target); err != nil {
 		a.t.Fatal(err)
 	}
 	a.db.Now = a.clock.Now
@@ -76,6 +84,20 @@ func (a *testApp) start() {
 		a.t.Fatal(err)
 	}
 	a.url = a.srv.URL()
+}
+
+// sqlDB opens the app's database directly, for tests that look at its rows.
+func (a *testApp) sqlDB() *sql.DB {
+	a.t.Helper()
+	driver := "sqlite"
+	if storetest.Postgres() {
+		driver = "pgx"
+	}
+	db, err := sql.Open(driver, a.target)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return db
 }
 
 func (a *testApp) stop() {

@@ -1,9 +1,11 @@
 package app
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 
+	"keyward/app/words"
 	"keyward/store"
 )
 
@@ -81,14 +83,20 @@ var auditPhrases = map[string]string{
 	"license_request.created":            "Asked for a license:",
 	"license_request.accepted":           "Accepted",
 	"license_request.declined":           "Declined",
+	"license.deleted":                    "Deleted",
 }
 
-// auditWords is the phrase of an audit action; an action without one shows as it is recorded.
+// auditWords is the phrase of an audit action. An action without a phrase (one added without
+// writing its phrase here) still reads as words, never as its code: "Invoice: sent again".
 func auditWords(action string) string {
 	if p, ok := auditPhrases[action]; ok {
 		return p
 	}
-	return action
+	area, what, _ := strings.Cut(action, ".")
+	if what == "" {
+		return words.Status(area)
+	}
+	return words.Status(area) + ": " + strings.ReplaceAll(what, "_", " ")
 }
 
 // auditSentence is an audit entry as a sentence a person reads: who (both people while one
@@ -135,4 +143,26 @@ func auditSentences(es []store.AuditEntry) []auditLine {
 		out[i] = auditLine{AuditEntry: e, Sentence: auditSentence(e)}
 	}
 	return out
+}
+
+// isoDay and bareAmount find, in the free text of an audit entry's details (written when the
+// entry was), the days and amounts that pages write otherwise: "2026-12-02", "10080.00 EUR".
+var (
+	isoDay     = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}\b`)
+	bareAmount = regexp.MustCompile(`\b(\d{4,})(\.\d+ [A-Z]{3})\b`)
+)
+
+// detailWords writes an audit entry's details as the rest of the page writes values: statuses in
+// words, days as "2 Dec 2026", amounts with thousands separators.
+func detailWords(details string) string {
+	s := statusWords.Replace(details)
+	s = isoDay.ReplaceAllStringFunc(s, words.Day)
+	return bareAmount.ReplaceAllStringFunc(s, func(m string) string {
+		parts := bareAmount.FindStringSubmatch(m)
+		whole := parts[1]
+		for i := len(whole) - 3; i > 0; i -= 3 {
+			whole = whole[:i] + "," + whole[i:]
+		}
+		return whole + parts[2]
+	})
 }

@@ -38,7 +38,7 @@ func TestSignIn(t *testing.T) {
 	}
 
 	b.get("/")
-	b.assertContains("Welcome, Administrator", adminEmail, "Vendor", "owner")
+	b.assertContains("Welcome, Administrator", adminEmail, "Vendor", "All distributors")
 }
 
 func TestSignInSecureCookieOnHTTPS(t *testing.T) {

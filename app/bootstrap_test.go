@@ -2,10 +2,8 @@ package app
 
 import (
 	"bytes"
-	"database/sql"
 	"io"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -31,10 +29,7 @@ func TestBootstrapCreatesOneStaffOwner(t *testing.T) {
 	if created || out.Len() > 0 {
 		t.Errorf("bootstrap on a bootstrapped database: created=%v, printed %q; want nothing", created, out.String())
 	}
-	raw, err := sql.Open("sqlite", filepath.Join(a.dir, "keyward.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := a.sqlDB()
 	defer raw.Close()
 	var vendors, staff int
 	var role string

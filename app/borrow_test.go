@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"keyward/app/words"
 )
 
 // TestBorrowedSeats: a borrowed seat is held past the floating timeout until borrowed_until,
@@ -72,7 +74,7 @@ func TestBorrowedSeats(t *testing.T) {
 	owner.signIn(w.clientOwner, adminPassword)
 	owner.get(fmt.Sprintf("/licenses/%d?tab=modules", id))
 	page := html.UnescapeString(owner.body)
-	for _, want := range []string{"borrowed until " + t0.Add(3*time.Hour).Format("2006-01-02 15:04"), "the device keeps its offline token"} {
+	for _, want := range []string{"borrowed until " + words.DateTime(t0.Add(3*time.Hour)), "the device keeps its offline token"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the modules tab does not say %q", want)
 		}
@@ -129,5 +131,5 @@ func TestFloatingFeaturesListEveryDevice(t *testing.T) {
 	b := w.a.browser()
 	b.signIn(w.clientMember, adminPassword)
 	b.get(fmt.Sprintf("/licenses/%d?tab=modules", id))
-	b.assertContains("dev-released", "dev-timed-out", "dev-holding", "<strong>1 / 3</strong> seats", "not in use", last.UTC().Format("2006-01-02 15:04"))
+	b.assertContains("dev-released", "dev-timed-out", "dev-holding", "<strong>1 / 3</strong> seats", "not in use", words.DateTime(last))
 }

@@ -38,6 +38,12 @@ func acceptDialogs(ctx context.Context) <-chan string {
 // laptop, but fails in CI, where browser journeys must run.
 func newChrome(t *testing.T) context.Context {
 	t.Helper()
+	return newChromeFor(t, 90*time.Second)
+}
+
+// newChromeFor is newChrome for a test that needs the browser longer than 90 seconds.
+func newChromeFor(t *testing.T, timeout time.Duration) context.Context {
+	t.Helper()
 	var path string
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
@@ -64,7 +70,7 @@ func newChrome(t *testing.T) context.Context {
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("starting Chromium: %v", err)

@@ -13,6 +13,7 @@ import (
 type Config struct {
 	Addr         string        // listen address
 	DataDir      string        // folder of the database and the instance secret
+	Database     string        // empty: SQLite in DataDir; postgres://…: PostgreSQL
 	BaseURL      string        // public URL, used in emails and to decide Secure cookies
 	SMTPURL      string        // smtp://user:pass@host:port?tls=starttls|tls|none; empty: log emails
 	MailFrom     string        // sender of every email

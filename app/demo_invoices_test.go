@@ -1,6 +1,8 @@
 package app
 
 import (
+	"keyward/app/words"
+
 	"context"
 	"strings"
 	"testing"
@@ -63,5 +65,5 @@ func TestDemoInvoicesFillEveryScreen(t *testing.T) {
 	b.acceptTerms()
 	b.assertContains(inv.Number, "Overdue")
 	b.get("/orgs/" + itoa(inv.OrgID) + "/journal")
-	b.assertContains("since " + inv.DueDate)
+	b.assertContains("since " + words.Day(inv.DueDate))
 }

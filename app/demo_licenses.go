@@ -83,7 +83,11 @@ func (s *Server) loadDemoLicenses(ctx context.Context) error {
 		}
 		var deviceIDs []int64
 		for n := range d.devices {
-			a := store.Activation{Fingerprint: fmt.Sprintf("%s-node-%02d", d.location, n+1), Setup: d.location,
+			setup := d.location
+			if names := demoDeviceSetups[d.location]; len(names) > 0 {
+				setup = names[n%len(names)]
+			}
+			a := store.Activation{Fingerprint: fmt.Sprintf("%s-node-%02d", d.location, n+1), Setup: setup,
 				Name: fmt.Sprintf("Gateway %d", n+1)}
 			if n == 0 && (d.aps != nil || d.rooms != nil) {
 				a.Elements = &store.Elements{}
@@ -125,4 +129,13 @@ func (s *Server) denyDemoLicense(ctx context.Context, id int64, reason string) e
 		return store.LicenseChange{Events: evs}, err
 	})
 	return err
+}
+
+// demoDeviceSetups are the setups the devices of a demo location belong to, the same setups that
+// report its usage (demo_usage.go), so a license's devices and its usage tell one story: MAD-SOL
+// runs on two setups, MAD-NORTE has moved to its new one. Other locations have one setup, named
+// like the location.
+var demoDeviceSetups = map[string][]string{
+	"MAD-SOL":   {"MAD-SOL-A", "MAD-SOL-B"},
+	"MAD-NORTE": {"MAD-NORTE-NEW"},
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -80,6 +81,35 @@ type licenseState struct {
 func newDeviceCache() *deviceCache {
 	return &deviceCache{byKey: map[[32]byte]*licenseState{}, keyOf: map[int64][32]byte{}, seen: map[int64]time.Time{},
 		seats: floating.NewTable()}
+}
+
+// forgetLicense drops a changed license from the device cache of this instance and, through the
+// database, of every other instance on it (DESIGN §10: within a second).
+func (s *Server) forgetLicense(ctx context.Context, licenseID int64) {
+	s.devices.forget(licenseID)
+	if err := s.db.Announce(context.WithoutCancel(ctx), fmt.Sprintf("license %d %s", licenseID, s.instance)); err != nil {
+		s.log.Error("unable to tell the other instances of a license change", "license_id", licenseID, "error", err)
+	}
+}
+
+// changeAnnounced applies a change another instance announced; this instance's own changes are
+// applied already.
+func (s *Server) changeAnnounced(change string) {
+	var id int64
+	var from string
+	if _, err := fmt.Sscanf(change, "license %d %s", &id, &from); err == nil && from != s.instance {
+		s.devices.forget(id)
+	}
+}
+
+// forgetAll empties the cache: changes may have been missed.
+func (d *deviceCache) forgetAll() {
+	d.mu.Lock()
+	d.gen.Add(1)
+	clear(d.byKey)
+	clear(d.keyOf)
+	d.mu.Unlock()
+	d.seats.ForgetAll()
 }
 
 // forget drops a license from the cache, with its floating seats; its next request reads them again.
@@ -307,7 +337,7 @@ func (s *Server) deviceValidate(c *fiber.Ctx) error {
 			if err := s.db.ReportElements(c.UserContext(), st.lic.ID, r.Setup, e); err != nil {
 				return err
 			}
-			s.devices.forget(st.lic.ID)
+			s.forgetLicense(c.UserContext(), st.lic.ID)
 			if st, err = s.deviceAuthAgain(c, st); err != nil {
 				return err
 			}
@@ -377,7 +407,7 @@ func (s *Server) deviceActivate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.devices.forget(l.ID)
+	s.forgetLicense(c.UserContext(), l.ID)
 	return c.JSON(fiber.Map{"license": deviceLicense(l), "device": apiDevice(d)})
 }
 
@@ -396,7 +426,7 @@ func (s *Server) deviceDeactivate(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
-	s.devices.forget(st.lic.ID)
+	s.forgetLicense(c.UserContext(), st.lic.ID)
 	return c.SendStatus(http.StatusNoContent)
 }
 

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"keyward/store"
+	"keyward/store/storetest"
 )
 
 // BenchmarkDeviceValidate measures POST /api/v1/validate through the whole fiber stack (middleware,
@@ -138,11 +138,11 @@ func newBenchServer(tb testing.TB, at time.Time) (*Server, *store.DB, *clockwork
 	tb.Helper()
 	ctx := context.Background()
 	dir := tb.TempDir()
-	secret, err := LoadSecret(dir)
+	secret, err := LoadSecret(dir, "")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	db, err := store.Open(ctx, filepath.Join(dir, "keyward.db"))
+	db, err := store.Open(ctx, storetest.Target(tb, dir))
 	if err != nil {
 		tb.Fatal(err)
 	}

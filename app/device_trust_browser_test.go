@@ -58,7 +58,7 @@ func TestBrowserProductAndDeviceJourney(t *testing.T) {
 		chromedp.Navigate(fmt.Sprintf("%s/licenses/%d?tab=assignments", w.a.url, id)),
 		chromedp.WaitVisible(`//tr[contains(., "old-kiosk")]//button[normalize-space()="Deactivate"]`),
 		chromedp.Click(`//tr[contains(., "old-kiosk")]//button[normalize-space()="Deactivate"]`),
-		chromedp.WaitVisible(`//tr[contains(., "old-kiosk") and contains(., "deactivated")]`),
+		chromedp.WaitVisible(`//tr[contains(., "old-kiosk") and contains(., "Deactivated")]`),
 	)
 	if msg := <-confirmed; !strings.Contains(msg, "Deactivate the device old-kiosk?") {
 		t.Errorf("confirmation %q", msg)

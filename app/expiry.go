@@ -25,6 +25,28 @@ var expiryLadder = []expiryStep{
 	{"after1d", 1, "ended yesterday: renew it"},
 }
 
+// expiryLabel says when the license ends as of today, not as of the step's own day: a step sent
+// late (the license was created 19 days before its end, or the server was down) tells the days
+// really left, "ends in 19 days", never the step's "30 days".
+func expiryLabel(st expiryStep, endDate, today string) string {
+	if st.Days >= 0 {
+		return st.Label
+	}
+	end, err1 := time.Parse(time.DateOnly, endDate)
+	now, err2 := time.Parse(time.DateOnly, today)
+	if err1 != nil || err2 != nil {
+		return st.Label
+	}
+	switch left := int(end.Sub(now).Hours() / 24); {
+	case left <= 0:
+		return "has ended"
+	case left == 1:
+		return "ends tomorrow"
+	default:
+		return fmt.Sprintf("ends in %d days", left)
+	}
+}
+
 // stepLabel names a step of the ladder for people, as the license page lists it.
 func stepLabel(name string) string {
 	for _, st := range expiryLadder {
@@ -61,7 +83,7 @@ func (s *Server) licenseLifecycle(ctx context.Context) error {
 		_, err := s.db.ChangeLicense(ctx, d.ID, store.Actor{}, func(*store.License, time.Time) (store.LicenseChange, error) {
 			return store.LicenseChange{}, nil
 		})
-		s.devices.forget(d.ID)
+		s.forgetLicense(ctx, d.ID)
 		if err != nil {
 			return err
 		}
@@ -106,8 +128,9 @@ func (s *Server) notifyExpiry(ctx context.Context, l store.License, today string
 	}
 	emails := make([]store.Email, 0, len(to))
 	for _, addr := range to {
-		e, err := s.email(addr, "license-expiry", map[string]any{"License": l, "Step": step.Name, "Label": step.Label,
-			"EndDate": l.EndDate, "LastDay": addDays(l.EndDate, -1), "URL": fmt.Sprintf("/licenses/%d", l.ID)})
+		e, err := s.email(addr, "license-expiry", map[string]any{"License": l, "Step": step.Name, "Label": expiryLabel(*step, l.EndDate, today),
+			"EndedToday": l.EndDate == today,
+			"EndDate":    l.EndDate, "LastDay": addDays(l.EndDate, -1), "URL": fmt.Sprintf("/licenses/%d", l.ID)})
 		if err != nil {
 			return false, err
 		}

@@ -156,3 +156,45 @@ func TestLicenseStartsOnItsStartDate(t *testing.T) {
 		t.Errorf("the device API still sees %v", out["license"])
 	}
 }
+
+// TestExpiryNoticeTellsTheDaysReallyLeft: a license that enters the ladder late (created 19 days
+// before its end) gets the 30-day step, and its email says 19 days, never 30.
+func TestExpiryNoticeTellsTheDaysReallyLeft(t *testing.T) {
+	catcher, withSMTP := newLicenseMailCatcher(t)
+	w := newLicenseWorld(t, withSMTP)                                 // 2026-11-02
+	id, _ := w.newLicense(map[string]any{"start_date": "2025-11-21"}) // ends 2026-11-21
+	if err := w.a.srv.licenseLifecycle(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mails := catcher.delivered(t, w.a)
+	if len(mails) == 0 {
+		t.Fatal("no expiry notice")
+	}
+	for _, m := range mails {
+		if !strings.Contains(m.Subject, "License ends in 19 days") || !strings.Contains(m.Body, "ends in 19 days") || strings.Contains(m.Body, "30 days") {
+			t.Errorf("notice %q:\n%s", m.Subject, m.Body)
+		}
+	}
+	// The license's notifications tab says what the notice said.
+	b := w.a.browser()
+	b.signIn(w.clientOwner, adminPassword)
+	b.get(fmt.Sprintf("/licenses/%d?tab=notifications", id))
+	b.assertContains("30 days before the end", "said: “ends in 19 days”")
+}
+
+func TestExpiryLabel(t *testing.T) {
+	tests := []struct {
+		step        int
+		today, want string
+	}{
+		{0, "2026-11-02", "ends in 19 days"},
+		{0, "2026-10-22", "ends in 30 days"},
+		{3, "2026-11-20", "ends tomorrow"},
+		{4, "2026-11-21", "has ended"},
+	}
+	for _, tt := range tests {
+		if got := expiryLabel(expiryLadder[tt.step], "2026-11-21", tt.today); got != tt.want {
+			t.Errorf("step %s on %s: %q, want %q", expiryLadder[tt.step].Name, tt.today, got, tt.want)
+		}
+	}
+}

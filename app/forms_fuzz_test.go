@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"keyward/store"
+	"keyward/store/storetest"
 )
 
 // The fuzz targets below send what the fuzzer makes of a form or a JSON body to the running app,
@@ -18,34 +18,52 @@ import (
 // writes nothing at all. `go test` runs their seeds; `go test -fuzz FuzzX ./app` searches further.
 
 // writeWatch tells whether anything was committed to the app's database since it last looked:
-// SQLite's data_version, read on a connection of its own, changes with every commit of another.
+// on SQLite its data_version, read on a connection of its own, changes with every commit of
+// another; on PostgreSQL every table's row count and newest row version (xmin) are read.
 type writeWatch struct {
-	conn *sql.Conn
+	conn     *sql.Conn
+	postgres bool
 }
 
 func watchWrites(tb testing.TB, a *testApp) *writeWatch {
 	tb.Helper()
-	db, err := sql.Open("sqlite", filepath.Join(a.dir, "keyward.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
+	db := a.sqlDB()
 	conn, err := db.Conn(tb.Context())
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { conn.Close(); db.Close() })
-	return &writeWatch{conn: conn}
+	return &writeWatch{conn: conn, postgres: storetest.Postgres()}
 }
 
-// version is SQLite's data_version seen from the watch's own connection: it changes with every
-// commit of another connection, whatever table it touched.
-func (w *writeWatch) version(t testing.TB) int64 {
+// version changes with every commit of another connection, whatever table it touched.
+func (w *writeWatch) version(t testing.TB) string {
 	t.Helper()
+	query := `PRAGMA data_version`
+	if w.postgres {
+		var parts []string
+		if err := w.conn.QueryRowContext(t.Context(), `SELECT string_agg(format(
+			'SELECT %L || '':'' || count(*) || '':'' || coalesce(max(xmin::text::bigint), 0) FROM %I', tablename, tablename),
+			' UNION ALL ' ORDER BY tablename) FROM pg_tables WHERE schemaname = current_schema()`).Scan(&query); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := w.conn.QueryContext(t.Context(), query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var p string
+			rows.Scan(&p)
+			parts = append(parts, p)
+		}
+		return strings.Join(parts, " ")
+	}
 	var v int64
-	if err := w.conn.QueryRowContext(t.Context(), `PRAGMA data_version`).Scan(&v); err != nil {
+	if err := w.conn.QueryRowContext(t.Context(), query).Scan(&v); err != nil {
 		t.Fatal(err)
 	}
-	return v
+	return fmt.Sprint(v)
 }
 
 // formFuzz is the app and the distributor a fuzz target acts as.

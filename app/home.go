@@ -13,11 +13,11 @@ package app
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"keyward/app/billing"
+	"keyward/app/words"
 	"keyward/store"
 )
 
@@ -108,12 +108,7 @@ func endsIn(today billing.Date, endDate string) string {
 }
 
 // sentenceCase writes a label with a capital first letter: "In use".
-func sentenceCase(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
+func sentenceCase(s string) string { return words.Sentence(s) }
 
 // clientDashboard is one client organization's part of the home page.
 type clientDashboard struct {

@@ -20,6 +20,7 @@ import (
 
 	"keyward/app/billing"
 	"keyward/app/invoice"
+	"keyward/app/words"
 	"keyward/store"
 )
 
@@ -861,7 +862,7 @@ func journalSections(j clientJournal) []journalSection {
 			s.Balance = b
 		}
 		if o, ok := j.Overdue[c]; ok {
-			s.Overdue, s.OverdueSince = o.Amount, o.Since.String()
+			s.Overdue, s.OverdueSince = o.Amount, words.Date(o.Since.Time())
 		}
 		s.Owes, s.InCredit = s.Balance.Minor > 0, s.Balance.Minor < 0
 		abs := s.Balance

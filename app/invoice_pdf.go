@@ -12,6 +12,7 @@ import (
 
 	"keyward/app/billing"
 	"keyward/app/invoice"
+	"keyward/app/words"
 	"keyward/store"
 )
 
@@ -97,7 +98,7 @@ func invoicePeriodText(inv store.Invoice) string {
 		return ""
 	}
 	if from != billing.MonthOf(from).First() || to != billing.MonthOf(to).Last() {
-		return from.String() + " – " + to.String()
+		return words.Date(from.Time()) + " – " + words.Date(to.Time())
 	}
 	return invoice.DescribePeriod(from, to)
 }

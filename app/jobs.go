@@ -17,23 +17,28 @@ func (s *Server) newScheduler() (gocron.Scheduler, error) {
 		name  string
 		every time.Duration
 		run   func(context.Context) error
+		local bool // every instance runs it for its own memory and workers
 	}{
-		{"delete expired sessions", time.Hour, s.deleteExpiredSessions},
-		{"retry email delivery", outboxRetryEvery, func(context.Context) error { s.wakeOutbox(); return nil }},
-		{"prune raw usage", time.Hour, s.pruneRawUsage},
+		{"delete expired sessions", time.Hour, s.deleteExpiredSessions, false},
+		{"retry email delivery", outboxRetryEvery, func(context.Context) error { s.wakeOutbox(); return nil }, true},
+		{"prune raw usage", time.Hour, s.pruneRawUsage, false},
 		// Hourly rather than daily: each run is idempotent, and a day's changes then never wait long.
-		{"license lifecycle", time.Hour, s.licenseLifecycle},
-		{"flush device last-seen times", 5 * time.Second, s.flushSeen},
+		{"license lifecycle", time.Hour, s.licenseLifecycle, false},
+		{"flush device last-seen times", 5 * time.Second, s.flushSeen, true},
 		// A minute is fine-grained enough for heartbeats counted in minutes.
-		{"deactivate silent devices", time.Minute, s.cullSilentDevices},
-		{"retry webhook delivery", webhookRetryEvery, func(context.Context) error { s.wakeWebhooks(); return nil }},
-		{"prune webhook events", time.Hour, s.pruneWebhookEvents},
-		{"invoice overdue events", time.Hour, s.markOverdueInvoices},
+		{"deactivate silent devices", time.Minute, s.cullSilentDevices, false},
+		{"retry webhook delivery", webhookRetryEvery, func(context.Context) error { s.wakeWebhooks(); return nil }, true},
+		{"prune webhook events", time.Hour, s.pruneWebhookEvents, false},
+		{"invoice overdue events", time.Hour, s.markOverdueInvoices, false},
 		// A backstop: the report that makes a day go over its prepaid cores alerts at once.
-		{"overage alerts", time.Hour, s.overageSweep},
+		{"overage alerts", time.Hour, s.overageSweep, false},
 	}
 	for _, j := range jobs {
-		_, err := sched.NewJob(gocron.DurationJob(j.every), gocron.NewTask(s.runJob, j.name, j.run),
+		task := gocron.NewTask(s.runJob, j.name, j.run)
+		if j.local {
+			task = gocron.NewTask(s.runLocalJob, j.name, j.run)
+		}
+		_, err := sched.NewJob(gocron.DurationJob(j.every), task,
 			gocron.WithName(j.name), gocron.WithSingletonMode(gocron.LimitModeReschedule))
 		if err != nil {
 			return nil, err
@@ -55,8 +60,25 @@ func (s *Server) newScheduler() (gocron.Scheduler, error) {
 	return sched, nil
 }
 
-// runJob runs one job and logs its failure; the next run tries again.
+// runJob runs one job and logs its failure; the next run tries again. With several instances on
+// one database a job runs on one of them at a time (an advisory lock on PostgreSQL): an instance
+// that finds it running elsewhere skips this run.
 func (s *Server) runJob(name string, run func(context.Context) error) {
+	ctx := context.Background()
+	ran, err := s.db.RunExclusive(ctx, name, func() error { return run(ctx) })
+	if !ran && err == nil {
+		s.log.Debug("job skipped: another instance runs it", "job", name)
+		return
+	}
+	s.metrics.jobRun(name, err)
+	if err != nil {
+		s.log.Error("job failed", "job", name, "error", err)
+	}
+}
+
+// runLocalJob runs a job that every instance runs for itself: it flushes or wakes what is in its
+// own memory.
+func (s *Server) runLocalJob(name string, run func(context.Context) error) {
 	err := run(context.Background())
 	s.metrics.jobRun(name, err)
 	if err != nil {

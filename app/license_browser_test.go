@@ -27,11 +27,22 @@ func TestBrowserLicenseJourney(t *testing.T) {
 		chromedp.Click(`//button[normalize-space()="Create license"]`),
 		chromedp.WaitVisible(`//h1[contains(., "License 1")]`),
 	)
-	if got := run(t, ctx, chromedp.Text(chromedp.CSS("main"))); !strings.Contains(got, "BROWSER-1") || !strings.Contains(got, "0 / 12") {
+	if got := run(t, ctx, chromedp.Text(chromedp.CSS("main"))); !strings.Contains(got, "BROWSER-1") || !strings.Contains(got, "0 / 12") || !strings.Contains(got, "shown this once") {
 		t.Errorf("the license page reads:\n%s", got)
 	}
+	// The new license's key is shown once, after its creation; the page shows it masked after.
+	created := run(t, ctx, chromedp.Text(chromedp.ID("license-key")))
+	if !regexp.MustCompile(`^KW(-[0-9A-Z]{5}){5}$`).MatchString(created) {
+		t.Errorf("after creation the key reads %q, want it in full once", created)
+	}
+	do(t, ctx, chromedp.Navigate(w.a.url+"/licenses/1"), chromedp.WaitVisible(chromedp.ID("license-key")))
 	masked := run(t, ctx, chromedp.Text(chromedp.ID("license-key")))
+	if !strings.Contains(masked, "•") || masked[len(masked)-5:] != created[len(created)-5:] {
+		t.Errorf("opened again, the key reads %q, want it masked, ending as %q", masked, created)
+	}
+	// Regenerating the key sits in the danger zone, behind its summary and a confirmation.
 	do(t, ctx,
+		chromedp.Click(`//section[contains(@class, "danger-zone")]//summary[normalize-space()="Regenerate the key"]`),
 		chromedp.Click(`//button[normalize-space()="Regenerate key"]`),
 		chromedp.WaitVisible(`//span[@id="license-key" and not(contains(., "•"))]`),
 	)

@@ -149,7 +149,7 @@ func (s *Server) deactivateDevicePage(c *fiber.Ctx) error {
 	}
 	l := guardedLicense(c)
 	err = s.db.DeactivateDeviceBy(c.UserContext(), l.ID, d.ID, actor(c))
-	s.devices.forget(l.ID)
+	s.forgetLicense(c.UserContext(), l.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return badInput("device", "This device is deactivated already.")
 	}
@@ -170,7 +170,7 @@ func (s *Server) cullSilentDevices(ctx context.Context) error {
 	}
 	licenses, err := s.db.CullSilentDevices(ctx, batchGrace)
 	for _, id := range licenses {
-		s.devices.forget(id)
+		s.forgetLicense(ctx, id)
 	}
 	if len(licenses) > 0 {
 		s.log.Info("deactivated silent devices", "licenses", len(licenses))

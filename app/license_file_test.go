@@ -99,7 +99,7 @@ func TestLicenseFiles(t *testing.T) {
 		t.Errorf("a member downloads: %d", resp.StatusCode)
 	}
 	dist.get(fmt.Sprintf("/licenses/%d?tab=history", id))
-	dist.assertContains("license_file", "device pc-1")
+	dist.assertContains("Offline license file issued", "device pc-1")
 }
 
 func postForm(t *testing.T, target string, form url.Values) *http.Request {
@@ -179,7 +179,7 @@ func TestSilentDevicesAreCulled(t *testing.T) {
 	owner := w.a.browser()
 	owner.signIn(w.clientOwner, adminPassword)
 	owner.get(fmt.Sprintf("/licenses/%d?tab=history", id))
-	owner.assertContains("device_culled", "device silent, not seen since", "(heartbeat 60 minutes)")
+	owner.assertContains("Silent device deactivated", "device silent, not seen since", "(heartbeat 60 minutes)")
 }
 
 // TestDevicesAreDeactivatedInThePortal: owners and distributors deactivate a device (audited).

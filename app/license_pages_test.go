@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -61,6 +62,10 @@ func TestLicenseKeyVisibility(t *testing.T) {
 	member.assertContains("KW-•••••-•••••-•••••-•••••-"+key[len(key)-5:], "Contoso Hotels")
 	if strings.Contains(member.body, key) || strings.Contains(member.body, "Reveal key") || strings.Contains(member.body, "Regenerate") {
 		t.Error("a client member sees the key or its actions")
+	}
+	// No empty key card: the member reads the masked key and who sees it in full.
+	if strings.Contains(member.body, "key-card") || !strings.Contains(member.body, "owners see the full key") {
+		t.Error("a client member gets a key card without actions, or no word of who sees the key")
 	}
 	if resp := member.post(path+"/reveal", url.Values{}); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("a client member reveals the key: %d, want 403", resp.StatusCode)
@@ -136,7 +141,7 @@ func TestEditLicenseRecordsUpgradesAndNextDayTerms(t *testing.T) {
 		t.Fatalf("edit form: %d\n%s", resp.StatusCode, b.body)
 	}
 	b.get(fmt.Sprintf("/licenses/%d?tab=history", id))
-	b.assertContains("upgrade", "core,voice,video → core", w.distOwner)
+	b.assertContains("Features or limits changed", "core,voice,video → core", w.distOwner)
 }
 
 func TestLicenseListFiltersSortsAndCSV(t *testing.T) {
@@ -237,18 +242,24 @@ func TestPortalLicenseJourney(t *testing.T) {
 	b.assertContains("The term is 1 to 5 years.", `value="PORTAL-1"`)
 	form.Set("term_years", "2")
 	resp := b.post("/licenses", form)
-	if resp.StatusCode != http.StatusSeeOther {
+	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("create: %d\n%s", resp.StatusCode, b.body)
 	}
-	path := strings.TrimSuffix(resp.Header.Get("Location"), "?created=1")
+	// The answer is the new license's page, with its key shown this once.
+	b.assertContains("The license was created. Here is its key")
+	m := regexp.MustCompile(`<h1>License (\d+) `).FindStringSubmatch(b.body)
+	if m == nil || !regexp.MustCompile(`id="license-key">KW(-[0-9A-Z]{5}){5}<`).MatchString(b.body) {
+		t.Fatalf("the created license's page:\n%s", b.body)
+	}
+	path := "/licenses/" + m[1]
 	b.get(path + "?tab=modules")
 	b.assertContains("Voice", "<strong>0 / 2</strong> seats")
 	b.get(path)
-	b.assertContains("PORTAL-1", "pending start")
+	b.assertContains("PORTAL-1", "Pending start")
 	b.get(path)
 	b.post(path+"/status", url.Values{"action": {"start"}})
 	b.get(path)
-	b.assertContains("in use", "2026-11-02", "2028-11-02")
+	b.assertContains("In use", "2 Nov 2026", "2 Nov 2028")
 	resp = b.post(path+"/status", url.Values{"action": {"reinstate"}})
 	if resp.StatusCode != http.StatusConflict {
 		t.Errorf("reinstate an in-use license: %d", resp.StatusCode)
@@ -262,5 +273,32 @@ func TestPortalLicenseJourney(t *testing.T) {
 	key := regexpFind(t, b.body, `id="license-key">(KW-[0-9A-Z-]{29})<`)
 	if _, out := w.device(key, "/api/v1/validate", nil); out["code"] != "VALID" {
 		t.Errorf("the key shown after regeneration: %v", out)
+	}
+}
+
+// TestDestructiveActionsSitInTheDangerZone: regenerating the key, denying access and terminating
+// are in the General tab's danger zone, below the tabs, each asking for a confirmation; other
+// tabs do not show them.
+func TestDestructiveActionsSitInTheDangerZone(t *testing.T) {
+	w := newLicenseWorld(t)
+	id, _ := w.newLicense(map[string]any{"start_date": "2026-10-01"})
+	b := w.a.browser()
+	b.signIn(w.distOwner, adminPassword)
+	b.get(fmt.Sprintf("/licenses/%d", id))
+	tabs, zone := strings.Index(b.body, `<nav class="tabs"`), strings.Index(b.body, `id="danger-heading"`)
+	if tabs < 0 || zone < tabs {
+		t.Fatalf("no danger zone below the tabs:\n%s", b.body)
+	}
+	for _, action := range []string{`action="/licenses/` + fmt.Sprint(id) + `/regenerate-key" data-confirm=`, `value="deny">`, `value="terminate">`} {
+		if i := strings.Index(b.body, action); i < zone {
+			t.Errorf("%s is not in the danger zone", action)
+		}
+	}
+	if got := strings.Count(b.body, "data-confirm="); got < 3 {
+		t.Errorf("%d confirmations, want one for each destructive action", got)
+	}
+	b.get(fmt.Sprintf("/licenses/%d?tab=history", id))
+	if strings.Contains(b.body, "regenerate-key") || strings.Contains(b.body, "Danger zone") {
+		t.Error("the history tab shows the destructive actions")
 	}
 }

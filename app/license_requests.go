@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -179,10 +180,50 @@ func (s *Server) requestClients(c *fiber.Ctx) ([]store.Org, error) {
 // GET /license-requests/new
 func (s *Server) newLicenseRequestPage(c *fiber.Ctx) error {
 	vals := map[string]string{"term_years": "1", "payment_period": "annual", "kind": "new", "license_id": c.Query("license")}
+	features := map[string]bool{}
 	if vals["license_id"] != "" {
 		vals["kind"] = "renewal"
+		if err := s.prefillRenewal(c, vals, features); err != nil {
+			return err
+		}
 	}
-	return s.renderRequestForm(c, vals, map[string]bool{}, nil)
+	return s.renderRequestForm(c, vals, features, nil)
+}
+
+// prefillRenewal fills the request form from the license to renew: its organization, product,
+// location, partner, term, payment, limits and modules, so the client changes only what differs.
+// A license the user may not ask about leaves the form as it was (the POST checks it again).
+func (s *Server) prefillRenewal(c *fiber.Ctx, vals map[string]string, features map[string]bool) error {
+	id, err := strconv.ParseInt(vals["license_id"], 10, 64)
+	if err != nil {
+		return nil
+	}
+	l, err := s.db.FindLicense(c.UserContext(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	clients, err := s.requestClients(c)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(clients, func(o store.Org) bool { return o.ID == l.OrgID }) {
+		return nil
+	}
+	vals["organization_id"] = strconv.FormatInt(l.OrgID, 10)
+	vals["product"], vals["location"], vals["partner"] = l.ProductCode, l.Location, l.Partner
+	vals["term_years"], vals["payment_period"] = strconv.Itoa(l.TermYears), l.Terms.PaymentPeriod
+	if l.MaxAPs != nil {
+		vals["aps"] = strconv.Itoa(*l.MaxAPs)
+	}
+	if l.MaxRooms != nil {
+		vals["rooms"] = strconv.Itoa(*l.MaxRooms)
+	}
+	for _, f := range l.Features {
+		features[f.Code] = true
+	}
+	return nil
 }
 
 func (s *Server) renderRequestForm(c *fiber.Ctx, vals map[string]string, features map[string]bool, e *Error) error {

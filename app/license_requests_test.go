@@ -54,7 +54,7 @@ func TestLicenseRequestJourney(t *testing.T) {
 		"prepaid_cores": {"2"}, "currency": {"EUR"}, "prepaid_core_price": {"90.00"}, "extra_core_price": {"120.00"},
 		"escalation_factor": {"0.33"}, "term_years": {"3"}, "payment_period": {"monthly"}, "invoicing_period": {"monthly"},
 		"start_threshold": {"5"}, "location": {"HQ-7"}, "max_aps": {"25"}}
-	if resp := dist.post("/licenses", create); resp.StatusCode != http.StatusSeeOther {
+	if resp := dist.post("/licenses", create); resp.StatusCode != http.StatusCreated {
 		t.Fatalf("create from the request: %d\n%s", resp.StatusCode, dist.body)
 	}
 	dist.get("/license-requests")
@@ -114,5 +114,28 @@ func TestProductsPortal(t *testing.T) {
 	dist.signIn(w.distOwner, adminPassword)
 	if resp := dist.get("/products"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("a distributor on /products: %d", resp.StatusCode)
+	}
+}
+
+// TestRenewalRequestIsPrefilled: asking for the renewal of a license starts from that license:
+// its location, partner, term, payment, limits and modules; a license of another client does not.
+func TestRenewalRequestIsPrefilled(t *testing.T) {
+	w := newLicenseWorld(t)
+	id, _ := w.newLicense(map[string]any{"term_years": 3, "payment_period": "monthly", "max_aps": 40, "location": "RENEW-9"})
+	out := w.mustAPI(w.admin, http.MethodPost, "/api/v1/licenses", http.StatusCreated, map[string]any{"organization_id": w.otherClient.ID,
+		"product": w.product, "features": []any{"core"}, "currency": "EUR", "term_years": 1, "payment_period": "annual", "location": "FOREIGN-1"})
+	other := int64(out["id"].(float64))
+	client := w.a.browser()
+	client.signIn(w.clientOwner, adminPassword)
+	client.get(fmt.Sprintf("/license-requests/new?license=%d", id))
+	client.assertContains(`<option value="renewal" selected>`, `value="RENEW-9"`, `value="Integrator AG"`,
+		`<option value="3" selected>`, `<option value="monthly" selected>`, `id="aps" name="aps" type="number" min="0" value="40"`,
+		`value="core" checked`, `value="voice" checked`)
+	if strings.Contains(client.body, `value="video" checked`) {
+		t.Error("a module the license lacks is ticked")
+	}
+	client.get(fmt.Sprintf("/license-requests/new?license=%d", other))
+	if strings.Contains(client.body, "FOREIGN-1") {
+		t.Error("the form is prefilled from another client's license")
 	}
 }

@@ -72,7 +72,7 @@ func TestLicenseFormWithBadRequestWritesNothing(t *testing.T) {
 	dist.signIn(w.distOwner, adminPassword)
 	decided := w.requestLicense(t, w.clientOwner, adminPassword, w.client)
 	dist.get("/licenses/new?request=" + decided)
-	dist.status(dist.post("/licenses", w.licenseForm(w.client.ID, decided)), http.StatusSeeOther)
+	dist.status(dist.post("/licenses", w.licenseForm(w.client.ID, decided)), http.StatusCreated)
 
 	for _, tc := range []struct {
 		name, requestID string
@@ -117,7 +117,7 @@ func TestLicenseForOneClientCannotFulfilAnothersRequest(t *testing.T) {
 	}
 
 	// Chosen right, the same form creates Tailspin's license and closes the request.
-	dist.status(dist.post("/licenses", w.licenseForm(tailspin.ID, req)), http.StatusSeeOther)
+	dist.status(dist.post("/licenses", w.licenseForm(tailspin.ID, req)), http.StatusCreated)
 	dist.get("/license-requests")
 	dist.assertContains("accepted")
 }

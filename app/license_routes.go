@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"keyward/app/licensekey"
+	"keyward/app/words"
 	"keyward/store"
 )
 
@@ -269,18 +271,19 @@ func jsonBody(c *fiber.Ctx, v any) error {
 // licenseRow is a line of the license list.
 type licenseRow struct {
 	store.License
-	Masked  string
-	Modules string
+	Masked      string
+	Modules     string // codes, for the CSV
+	ModuleNames string // names, for people
 }
 
 func licenseRows(ls []store.License) []licenseRow {
 	rows := make([]licenseRow, 0, len(ls))
 	for _, l := range ls {
-		codes := make([]string, 0, len(l.Features))
+		codes, names := make([]string, 0, len(l.Features)), make([]string, 0, len(l.Features))
 		for _, f := range l.Features {
-			codes = append(codes, f.Code)
+			codes, names = append(codes, f.Code), append(names, f.Name)
 		}
-		rows = append(rows, licenseRow{License: l, Masked: "…" + l.KeySuffix, Modules: strings.Join(codes, ", ")})
+		rows = append(rows, licenseRow{License: l, Masked: "…" + l.KeySuffix, Modules: strings.Join(codes, ", "), ModuleNames: strings.Join(names, ", ")})
 	}
 	return rows
 }
@@ -352,7 +355,9 @@ func (s *Server) licensesPage(c *fiber.Ctx) error {
 	return s.render(c, "licenses", fiber.Map{"Title": "Licenses", "Rows": licenseRows(ls), "Total": total, "Filter": f,
 		"Products": products, "Orgs": orgs, "Statuses": licenseStatuses, "Sort": sortLink, "SortDir": sortDir, "Prev": prev, "Next": next,
 		"Page": page, "CSV": "/licenses.csv?" + query(map[string]string{"page": ""}), "Q": c.Query("q"),
-		"EndingWithin": c.Query("ending_within"), "CanCreate": a.staff || len(ds) > 0})
+		"EndingWithin": c.Query("ending_within"), "CanCreate": a.staff || len(ds) > 0,
+		"Filtering": slices.ContainsFunc([]string{"status", "ending_within", "end_from", "end_to", "organization", "product", "feature", "q"},
+			func(k string) bool { return c.Query(k) != "" })})
 }
 
 // licensesCSV exports the filtered list, every page of it.
@@ -550,8 +555,18 @@ func (s *Server) createLicensePage(c *fiber.Ctx) error {
 	f, err := s.formFields(c)
 	if err == nil {
 		var l store.License
-		if l, _, err = s.createLicense(c, f, req); err == nil {
-			return c.Redirect(fmt.Sprintf("/licenses/%d?created=1", l.ID), fiber.StatusSeeOther)
+		var key string
+		if l, key, err = s.createLicense(c, f, req); err == nil {
+			// The page answers the form itself, as key regeneration does, so the new key is
+			// shown this once and never travels in a URL or a cookie.
+			org, err := s.db.FindOrg(c.UserContext(), licenseOrgID(l))
+			if err != nil {
+				return err
+			}
+			c.Locals("license", l)
+			c.Locals("org", org)
+			c.Status(fiber.StatusCreated)
+			return s.showLicense(c, key, nil)
 		}
 	}
 	return s.licenseFormError(c, nil, err)
@@ -593,7 +608,7 @@ func (s *Server) showLicense(c *fiber.Ctx, key string, e *Error) error {
 	l := guardedLicense(c)
 	tab := c.Query("tab", "general")
 	data := fiber.Map{"Title": fmt.Sprintf("License %d", l.ID), "L": l, "Tab": tab, "Key": key, "Error": e,
-		"Masked": "KW-•••••-•••••-•••••-•••••-" + l.KeySuffix, "Created": c.Query("created") != ""}
+		"Masked": "KW-•••••-•••••-•••••-•••••-" + l.KeySuffix, "Created": c.Method() == fiber.MethodPost && c.Route().Path == "/licenses"}
 	org := guardedOrg(c)
 	data["CanManage"] = s.authorize(c, ActionManageLicenses, org) == nil
 	data["CanReveal"] = s.authorize(c, ActionRevealKey, org) == nil
@@ -746,9 +761,24 @@ func licenseFuncs() map[string]any {
 			}
 			return strconv.Itoa(*p)
 		},
-		"statusLabel": statusLabel,
-		"statusWords": statusWords.Replace,
+		"statusLabel": words.Status,
+		"historyWords": func(kind string) string {
+			if w, ok := historyKinds[kind]; ok {
+				return w
+			}
+			return words.Status(kind)
+		},
+		"statusWords": detailWords,
 		"stepLabel":   stepLabel,
+		// sentLabel says what a sent notice told: the days really left on the day it went out.
+		"sentLabel": func(n store.Notification) string {
+			for _, st := range expiryLadder {
+				if st.Name == n.Step {
+					return expiryLabel(st, n.EndDate, civilDay(n.SentAt))
+				}
+			}
+			return ""
+		},
 		// fieldError is the message of e when it is about the field name.
 		"fieldError": func(e *Error, name string) string {
 			if e != nil && e.Field == name {
@@ -760,4 +790,20 @@ func licenseFuncs() map[string]any {
 		"join":  strings.Join,
 		"list":  func(xs ...string) []string { return xs },
 	}
+}
+
+// historyKinds name the kinds of a license's history entries as its History tab shows them.
+var historyKinds = map[string]string{
+	"created":         "Created",
+	"status":          "Status changed",
+	"provision":       "Provisioned",
+	"renewal":         "Renewed",
+	"upgrade":         "Features or limits changed",
+	"edited":          "Edited",
+	"key_regenerated": "Key regenerated",
+	"seat_revoked":    "Floating seat revoked",
+	// Devices (DESIGN §9).
+	"device_deactivated": "Device deactivated",
+	"device_culled":      "Silent device deactivated",
+	"license_file":       "Offline license file issued",
 }

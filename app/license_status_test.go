@@ -47,7 +47,7 @@ func TestExpiredLicenseIsFinalizedAtOnce(t *testing.T) {
 			staff := w.a.browser()
 			staff.signIn(adminEmail, adminPassword)
 			staff.get(fmt.Sprintf("/licenses/%d", tc.id))
-			staff.assertContains(`badge-contract_finalized">contract finalized<`)
+			staff.assertContains(`badge-contract_finalized">Contract finalized<`)
 			staff.get("/licenses?status=contract_finalized")
 			staff.assertContains(fmt.Sprintf(`href="/licenses/%d"`, tc.id))
 			staff.get("/licenses?status=in_use")

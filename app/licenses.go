@@ -521,7 +521,7 @@ func (s *Server) editLicense(c *fiber.Ctx, id int64, f licenseFields) (store.Lic
 		}
 		return store.LicenseChange{Events: licenseDiff(before, *l, civilDay(now.AddDate(0, 0, 1)))}, nil
 	})
-	s.devices.forget(id)
+	s.forgetLicense(c.UserContext(), id)
 	return l, err
 }
 
@@ -628,7 +628,7 @@ func (s *Server) changeStatus(c *fiber.Ctx, id int64, r lifecycleRequest, req *s
 		}
 		return ch, err
 	})
-	s.devices.forget(id)
+	s.forgetLicense(c.UserContext(), id)
 	if req != nil && isConflict(err) {
 		return l, errRequestDecided
 	}
@@ -645,7 +645,7 @@ func (s *Server) regenerateKey(c *fiber.Ctx, id int64) (string, error) {
 		key = s.newLicenseKey(l)
 		return store.LicenseChange{Events: []store.LicenseEvent{{Kind: "key_regenerated", Details: "new key …" + l.KeySuffix}}}, nil
 	})
-	s.devices.forget(id)
+	s.forgetLicense(c.UserContext(), id)
 	return key, err
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"keyward/app/words"
 	"keyward/store"
 )
 
@@ -49,13 +50,13 @@ type lifecycleRequest struct {
 	Years  int    // renew: years added (default the term)
 }
 
-// statusLabel is how a status reads for people.
+// statusLabel is how a status reads inside a sentence of a message: "in use".
 func statusLabel(s string) string { return strings.ReplaceAll(s, "_", " ") }
 
-// statusWords writes the license statuses named in a text (audit details) as statusLabel does.
-var statusWords = strings.NewReplacer(store.StatusPendingProvision, statusLabel(store.StatusPendingProvision),
-	store.StatusPendingStart, statusLabel(store.StatusPendingStart), store.StatusInUse, statusLabel(store.StatusInUse),
-	store.StatusAccessDenied, statusLabel(store.StatusAccessDenied), store.StatusContractFinalized, statusLabel(store.StatusContractFinalized))
+// statusWords writes the license statuses named in a text (audit details) as pages name them.
+var statusWords = strings.NewReplacer(store.StatusPendingProvision, words.Status(store.StatusPendingProvision),
+	store.StatusPendingStart, words.Status(store.StatusPendingStart), store.StatusInUse, words.Status(store.StatusInUse),
+	store.StatusAccessDenied, words.Status(store.StatusAccessDenied), store.StatusContractFinalized, words.Status(store.StatusContractFinalized))
 
 // applyLifecycle changes the license as the action says, or explains why it cannot.
 func applyLifecycle(l *store.License, r lifecycleRequest, now time.Time) ([]store.LicenseEvent, error) {

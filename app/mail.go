@@ -116,33 +116,44 @@ func (s *Server) deliverOutbox(ctx context.Context) error {
 		if err != nil || len(due) == 0 {
 			return err
 		}
+		held := 0
 		for _, e := range due {
 			if ctx.Err() != nil {
 				return nil // stopping: the rest stays due for the next start
 			}
-			if err := s.deliverEmail(ctx, sender, e); err != nil {
+			ok, err := s.deliverEmail(ctx, sender, e.ID)
+			if err != nil {
 				return err
 			}
+			if ok {
+				held++
+			}
+		}
+		if held == 0 {
+			return nil // other instances' workers are at every one of them
 		}
 	}
 }
 
 // deliverEmail makes one attempt at one email and records its outcome: sent; failed for good when
 // the mail server refused it; otherwise due again after the policy's backoff, until it gives up.
-func (s *Server) deliverEmail(ctx context.Context, sender mailSender, e store.Email) error {
-	err := sender.send(e)
+// It tells false when the email was no longer due, or another instance's worker was at it.
+func (s *Server) deliverEmail(ctx context.Context, sender mailSender, id int64) (bool, error) {
 	// The outcome is recorded even when the worker is stopping meanwhile: an email sent but not
 	// marked would go out again at the next start.
 	ctx = context.WithoutCancel(ctx)
-	if err == nil {
-		s.metrics.emailSent()
-		return s.db.MarkEmailSent(ctx, e.ID)
-	}
-	s.metrics.emailFailed()
-	reason, permanent := deliveryFailure(err)
-	next, reason := s.nextAttempt(outboxRetry, e.CreatedAt, e.Attempts+1, reason, permanent,
-		s.log.With("outbox_id", e.ID, "to", e.To), "unable to send email")
-	return s.db.MarkEmailFailed(ctx, e.ID, reason, next)
+	return s.db.DeliverEmail(ctx, id, func(e store.Email) store.EmailOutcome {
+		err := sender.send(e)
+		if err == nil {
+			s.metrics.emailSent()
+			return store.EmailOutcome{Sent: true}
+		}
+		s.metrics.emailFailed()
+		reason, permanent := deliveryFailure(err)
+		next, reason := s.nextAttempt(outboxRetry, e.CreatedAt, e.Attempts+1, reason, permanent,
+			s.log.With("outbox_id", e.ID, "to", e.To), "unable to send email")
+		return store.EmailOutcome{Reason: reason, Next: next}
+	})
 }
 
 // mailSender hands emails, one at a time, to where they go; a round uses one and closes it.

@@ -125,7 +125,7 @@ func TestOutboxPageShowsARefusedEmailWithItsReason(t *testing.T) {
 	a.waitEmail(es[0].ID, "failed", func(e store.Email) bool { return e.State() == store.EmailFailed })
 
 	b.get("/admin/outbox?state=failed")
-	b.assertContains("gone@example.test", "Keyward test email", `badge-mail-failed">failed`,
+	b.assertContains("gone@example.test", "Keyward test email", `badge-mail-failed">Failed`,
 		"550 5.1.1 no such mailbox here", "not tried again")
 	b.get("/admin/outbox?state=pending")
 	if strings.Contains(b.body, "gone@example.test") {

@@ -144,7 +144,7 @@ func (s *Server) setOverageAlerts(c *fiber.Ctx, id int64, on bool) (store.Licens
 		l.OverageAlertsOff = !on
 		return store.LicenseChange{Events: licenseDiff(before, *l, civilDay(now.AddDate(0, 0, 1)))}, nil
 	})
-	s.devices.forget(id)
+	s.forgetLicense(c.UserContext(), id)
 	return l, err
 }
 

@@ -182,7 +182,7 @@ func TestOverageAlertSwitchOnTheLicensePage(t *testing.T) {
 	b.get(path)
 	b.assertContains(`action="/licenses/`+fmt.Sprint(w.licenseID)+`/overage-alerts"`, "Turn off")
 	b.follow(b.post(path+"/overage-alerts", url.Values{"overage_alerts": {"off"}}))
-	b.assertContains("Overage alert setting saved.", `badge-suspended">off</span> no email`, "Turn on")
+	b.assertContains("Overage alert setting saved.", `badge-suspended">Off</span> no email`, "Turn on")
 	if l := w.license(w.licenseID); l["overage_alerts"] != false {
 		t.Errorf("license JSON after turning off: %v", l["overage_alerts"])
 	}

@@ -95,7 +95,7 @@ func (s *Server) updateProduct(c *fiber.Ctx, id int64, in productInput) (store.P
 		return p, err
 	}
 	for _, l := range licenses {
-		s.devices.forget(l)
+		s.forgetLicense(c.UserContext(), l)
 	}
 	return p, nil
 }

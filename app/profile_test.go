@@ -37,7 +37,7 @@ func TestProfile(t *testing.T) {
 	if strings.Contains(b.body, token[1]) {
 		t.Error("the token is shown again")
 	}
-	b.assertContains("usage export", "…"+token[1][len(token[1])-4:], "2026-11-02 09:00 UTC")
+	b.assertContains("usage export", "…"+token[1][len(token[1])-4:], "2 Nov 2026, 09:00 UTC")
 	id := regexp.MustCompile(`/profile/tokens/(\d+)/revoke`).FindStringSubmatch(b.body)
 	b.follow(b.post("/profile/tokens/"+id[1]+"/revoke", url.Values{}))
 	b.assertContains("API token revoked.", "No API tokens yet.")
@@ -111,7 +111,7 @@ func TestTermsMustBeAccepted(t *testing.T) {
 
 	// Staff see who accepted, when and from where.
 	staff.get("/admin/terms")
-	staff.assertContains("Acceptances of version 2026-11", "carla@contoso.test", "127.0.0.1", "2026-11-02 09:00 UTC")
+	staff.assertContains("Acceptances of version 2026-11", "carla@contoso.test", "127.0.0.1", "2 Nov 2026, 09:00 UTC")
 
 	// A new version must be accepted again.
 	a.publishTerms("2026-12")

@@ -10,6 +10,7 @@ import (
 
 	"keyward/app/billing"
 	"keyward/app/webhook"
+	"keyward/app/words"
 	"keyward/store"
 )
 
@@ -18,13 +19,11 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"asset": s.assets.url,
 		// publicKey is the key devices check signed answers and license files with (DESIGN §9).
 		"publicKey": func() string { return s.signer.PublicKey() },
-		"date": func(t time.Time) string {
-			if t.IsZero() {
-				return "—"
-			}
-			return t.UTC().Format("2006-01-02")
-		},
-		"amount": amountText,
+		"date":      words.Date,
+		"day":       words.Day,
+		"month":     words.Month,
+		"sentence":  words.Sentence,
+		"amount":    amountText,
 		// under tells whether path is section or one of its pages, to highlight the navigation.
 		"under": func(path, section string) bool {
 			return path == section || strings.HasPrefix(path, section+"/")
@@ -33,12 +32,7 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"fieldOf":      fieldOf,
 		"auditWords":   auditWords,
 		"sentenceCase": sentenceCase,
-		"datetime": func(t time.Time) string {
-			if t.IsZero() {
-				return "—"
-			}
-			return t.UTC().Format("2006-01-02 15:04 UTC")
-		},
+		"datetime":     words.DateTime,
 	}
 	for name, f := range licenseFuncs() {
 		funcs[name] = f

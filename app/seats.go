@@ -86,8 +86,10 @@ func (s *Server) takeSeat(p *floating.Pool, k floating.Key, deviceID int64, now 
 	}
 	p.Put(seat, freed)
 	s.devices.seats.Touched(k, deviceID, now) // its use of the feature, with the next batch
+	// The database frees only seats not refreshed for the timeout and batchGrace more: another
+	// instance on the database may hold a refresh in its memory that long (DESIGN §10).
 	return seat, s.queueSeatWrite(store.SeatWrite{LicenseID: k.License, FeatureID: k.Feature, DeviceID: deviceID, At: now,
-		Freed: freed, Cutoff: now.Add(-timeout), BorrowedUntil: borrowUntil})
+		Freed: freed, Cutoff: now.Add(-timeout - batchGrace), BorrowedUntil: borrowUntil})
 }
 
 // seatOp is a seat write waiting for its commit.
@@ -145,6 +147,25 @@ func (s *Server) writeSeats() {
 		}
 		for _, o := range batch {
 			o.done <- err
+		}
+		// Other instances on the database read these licenses' seats again (DESIGN §10).
+		if err == nil {
+			s.announceSeats(ws)
+		}
+	}
+}
+
+// announceSeats tells the other instances on the database that seats of these licenses were
+// taken or released, so that they drop their pools of them; on SQLite there are none.
+func (s *Server) announceSeats(ws []store.SeatWrite) {
+	done := map[int64]bool{}
+	for _, w := range ws {
+		if done[w.LicenseID] {
+			continue
+		}
+		done[w.LicenseID] = true
+		if err := s.db.Announce(context.Background(), fmt.Sprintf("license %d %s", w.LicenseID, s.instance)); err != nil {
+			s.log.Error("unable to tell the other instances of taken seats", "license_id", w.LicenseID, "error", err)
 		}
 	}
 }
@@ -353,7 +374,7 @@ func (s *Server) revokeSeat(c *fiber.Ctx) error {
 	featureID, _ := strconv.ParseInt(c.FormValue("feature_id"), 10, 64)
 	deviceID, _ := strconv.ParseInt(c.FormValue("device_id"), 10, 64)
 	err := s.db.RevokeSeat(c.UserContext(), l.ID, featureID, deviceID, actor(c))
-	s.devices.forget(l.ID)
+	s.forgetLicense(c.UserContext(), l.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return badInput("device_id", "This device holds no seat of that feature any more.")
 	}

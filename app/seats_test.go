@@ -77,5 +77,5 @@ func TestFloatingSeats(t *testing.T) {
 		t.Errorf("a seat freed by a revoke: %d", status)
 	}
 	owner.get(fmt.Sprintf("/licenses/%d?tab=history", id))
-	owner.assertContains("seat_revoked", "voice seat of device a")
+	owner.assertContains("Floating seat revoked", "voice seat of device a")
 }

@@ -1,25 +1,38 @@
 package app
 
 import (
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"keyward/store"
 )
 
 const secretFile = "instance.key"
 
-// LoadSecret reads the instance secret of the data folder, creating it (mode 0600) on first start.
-// It keys CSRF tokens and the encryption of license keys and TOTP secrets: losing it makes them
-// unreadable (every second factor would have to be reset).
-func LoadSecret(dataDir string) ([]byte, error) {
+// LoadSecret reads the instance secret: env (KEYWARD_INSTANCE_KEY, its 32 bytes in standard
+// base64) when set, else the data folder's, created (mode 0600) on first start. It keys CSRF
+// tokens and the encryption of license keys and TOTP secrets: losing it makes them unreadable
+// (every second factor would have to be reset).
+func LoadSecret(dataDir, env string) ([]byte, error) {
+	if env != "" {
+		secret, err := base64.StdEncoding.DecodeString(strings.TrimSpace(env))
+		if err != nil || len(secret) != 32 {
+			return nil, errors.New("KEYWARD_INSTANCE_KEY: want the 32 bytes of the instance secret in standard base64 (base64 -w0 instance.key)")
+		}
+		return secret, nil
+	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, err
 	}
@@ -49,6 +62,28 @@ func LoadSecret(dataDir string) ([]byte, error) {
 		return nil, err
 	}
 	return secret, nil
+}
+
+// secretCheck is the check value of the instance secret that the database keeps (DESIGN §10):
+// the HMAC-SHA256 of "keyward instance secret check v1" under the secret, in hex. It tells
+// secrets apart without revealing one.
+func secretCheck(secret []byte) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("keyward instance secret check v1"))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// CheckSecret refuses an instance secret other than the one the database was first used with,
+// so that an instance started with the wrong one says so at once rather than failing to open
+// keys and sessions later.
+func CheckSecret(ctx context.Context, db *store.DB, secret []byte) error {
+	err := db.CheckInstanceSecret(ctx, secretCheck(secret))
+	if errors.Is(err, store.ErrSecretMismatch) {
+		return errors.New("the instance secret (instance.key in --data, or KEYWARD_INSTANCE_KEY) is not the one this " +
+			"database was first used with: every instance on one database needs the same instance secret; copy " +
+			"instance.key from an instance that works into --data (or set KEYWARD_INSTANCE_KEY to it in base64)")
+	}
+	return err
 }
 
 // randomToken returns a new value with 256 random bits, as text that fits a URL or a cookie.

@@ -67,6 +67,8 @@ type Server struct {
 	deviceByKey   *ratelimit.Limiter // nil: --device-rate 0
 	deviceByIP    *ratelimit.Limiter
 	devices       *deviceCache
+	stopChanges   func()          // ends the subscription to the changes other instances announce
+	instance      string          // a random name of this instance, in the changes it announces
 	signer        *signing.Signer // signs the device API's answers and license files (DESIGN §9)
 	seatOps       chan *seatOp    // seat writes waiting for the seat writer's next commit
 	seatsDone     chan struct{}   // closed when the seat writer has stopped
@@ -101,6 +103,7 @@ func New(cfg Config, db *store.DB, secret []byte, log *slog.Logger, clock clockw
 		forgotByEmail: ratelimit.New(3, time.Hour, clock.Now),
 		forgotByIP:    ratelimit.New(20, time.Hour, clock.Now),
 		devices:       newDeviceCache(),
+		instance:      randomToken()[:12],
 		signer:        signing.NewSigner(secret),
 		seatOps:       make(chan *seatOp, seatQueue),
 		seatsDone:     make(chan struct{}),
@@ -204,6 +207,14 @@ func (s *Server) Listen(addr string) error {
 		ln.Close()
 		return fmt.Errorf("--metrics-addr: %w", err)
 	}
+	// Other instances on the database tell their license changes: listen before answering devices.
+	ready, stop := s.db.Subscribe(s.log, s.changeAnnounced, s.devices.forgetAll)
+	s.stopChanges = stop
+	select {
+	case <-ready:
+	case <-time.After(startupMailWait):
+		s.log.Warn("not yet listening to the other instances' changes; trying on")
+	}
 	go func() {
 		if err := s.fiber.Listener(ln); err != nil {
 			s.log.Error("server stopped", "error", err)
@@ -249,6 +260,9 @@ func (s *Server) Close(ctx context.Context) error {
 	s.closeSeats.Do(func() { close(s.seatOps) })
 	<-s.seatsDone
 	errs = append(errs, s.flushSeen(context.Background()))
+	if s.stopChanges != nil {
+		s.stopChanges()
+	}
 	s.outbox.stop()
 	s.webhooks.stop()
 	return errors.Join(errs...)

@@ -109,7 +109,7 @@ func TestBrowserUsageAndCostPages(t *testing.T) {
 		t.Errorf("cost chart of October: %d blue and %d red pixels, want prepaid cores in blue and the extra cores of the rush days in red", colours[0], colours[1])
 	}
 	page := run(t, ctx, chromedp.Text(chromedp.CSS("main")))
-	for _, want := range []string{"October 2026", "Prepaid (4 cores)", "Right-sizing", "cheapest", "EUR", "November 2026 ›"} {
+	for _, want := range []string{"October 2026", "Prepaid (4 cores)", "Right-sizing", "Cheapest", "EUR", "November 2026 ›"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("cost page does not show %q", want)
 		}

@@ -13,6 +13,7 @@ import (
 
 	"keyward/app/billing"
 	"keyward/app/metricname"
+	"keyward/app/words"
 	"keyward/store"
 )
 
@@ -439,7 +440,7 @@ func dailyPeaks(setups []store.SetupDays, estimates []billing.Estimate, q usageQ
 }
 
 // dayWords is a day as people read it: "2 Oct 2026".
-func dayWords(d billing.Date) string { return d.Time().Format("2 Jan 2006") }
+func dayWords(d billing.Date) string { return words.Date(d.Time()) }
 
 // monthWords is a month as people read it: "October 2026".
 func monthWords(m billing.Month) string { return m.First().Time().Format("January 2006") }

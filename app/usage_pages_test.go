@@ -68,7 +68,7 @@ func TestRightSizingAdvice(t *testing.T) {
 	pending := newLicense(map[string]any{"prepaid_cores": 4, "prepaid_core_price": "100.00", "extra_core_price": "150.00"})
 	b.get(fmt.Sprintf("/licenses/%d/cost", pending))
 	b.assertContains("This license has not started yet.")
-	for _, advice := range []string{"With 0 prepaid cores", "cheapest", "would have saved"} {
+	for _, advice := range []string{"With 0 prepaid cores", "Cheapest", "would have saved"} {
 		if strings.Contains(b.body, advice) {
 			t.Errorf("a license that has not started gets advice: %q", advice)
 		}

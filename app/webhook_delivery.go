@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"keyward/app/retry"
@@ -84,28 +85,43 @@ func (s *Server) deliverWebhooks(ctx context.Context) error {
 		var wg sync.WaitGroup
 		var errMu sync.Mutex
 		var errs []error
+		var held atomic.Int64
 		slots := make(chan struct{}, webhookParallel)
 		for _, id := range order {
 			slots <- struct{}{}
 			wg.Add(1)
 			go func() {
 				defer func() { <-slots; wg.Done() }()
-				for _, d := range byEndpoint[id] {
-					if ctx.Err() != nil {
-						return // stopping: the rest stays due for the next start
+				// Another instance may be at this endpoint: then it is skipped. Once held, its due
+				// deliveries are read again, as that instance may have delivered some meanwhile.
+				ok, err := s.db.HoldEndpoint(ctx, id, func() error {
+					fresh, err := s.db.EndpointDueDeliveries(ctx, id, len(byEndpoint[id]))
+					if err != nil {
+						return err
 					}
-					if err := s.deliverWebhook(ctx, d, down); err != nil {
-						errMu.Lock()
-						errs = append(errs, err)
-						errMu.Unlock()
-						return
+					for _, d := range fresh {
+						if ctx.Err() != nil {
+							return nil // stopping: the rest stays due for the next start
+						}
+						if err := s.deliverWebhook(ctx, d, down); err != nil {
+							return err
+						}
 					}
+					return nil
+				})
+				if ok {
+					held.Add(1)
+				}
+				if err != nil {
+					errMu.Lock()
+					errs = append(errs, err)
+					errMu.Unlock()
 				}
 			}()
 		}
 		wg.Wait()
-		if err := errors.Join(errs...); err != nil || ctx.Err() != nil {
-			return err
+		if err := errors.Join(errs...); err != nil || ctx.Err() != nil || held.Load() == 0 {
+			return err // held none: other instances are at every endpoint with due deliveries
 		}
 	}
 }

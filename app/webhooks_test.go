@@ -544,7 +544,7 @@ func TestWebhooksPage(t *testing.T) {
 	}
 	w.waitDelivery(w.distToken, es[0].ID, "delivered", func(d map[string]any) bool { return d["status"] == "delivered" })
 	b.get(path)
-	b.assertContains("Test event", d.Event.ID, `badge-delivery-delivered">delivered`, `<td class="num">200</td>`)
+	b.assertContains("Test event", d.Event.ID, `badge-delivery-delivered">Delivered`, `<td class="num">200</td>`)
 
 	b.follow(b.post(path+"/delete", url.Values{}))
 	b.assertContains("Webhook endpoint deleted", "No endpoint yet")

@@ -139,7 +139,7 @@ func setPassword(ctx context.Context, tx *Tx, userID int64, passwordHash string,
 		passwordHash, tx.now.Unix(), userID); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND id_hash IS NOT ?`, userID, keepSession)
+	_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND coalesce(id_hash <> ?, TRUE)`, userID, keepSession)
 	return err
 }
 

@@ -30,6 +30,17 @@ type Setup struct {
 	Rooms     int
 	Devices   int // active devices
 	CreatedAt time.Time
+	// FirstSample is when the setup's earliest usage sample was taken (zero: none yet); a
+	// history import makes it older than CreatedAt.
+	FirstSample time.Time
+}
+
+// Since is when the setup was first heard of: its first device or its earliest usage sample.
+func (s Setup) Since() time.Time {
+	if !s.FirstSample.IsZero() && s.FirstSample.Before(s.CreatedAt) {
+		return s.FirstSample
+	}
+	return s.CreatedAt
 }
 
 // Activation is a device's request to use a license.
@@ -133,8 +144,8 @@ func upsertSetup(ctx context.Context, tx *Tx, licenseID int64, name string, e *E
 	}
 	err := tx.QueryRowContext(ctx, `INSERT INTO setups (license_id, name, aps, rooms, created_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (license_id, name) DO UPDATE SET
-			aps = CASE WHEN ? THEN excluded.aps ELSE setups.aps END,
-			rooms = CASE WHEN ? THEN excluded.rooms ELSE setups.rooms END
+			aps = CASE WHEN ? = 1 THEN excluded.aps ELSE setups.aps END,
+			rooms = CASE WHEN ? = 1 THEN excluded.rooms ELSE setups.rooms END
 		RETURNING id`, licenseID, name, aps, rooms, tx.now.Unix(), e != nil, e != nil).Scan(&id)
 	return id, err
 }
@@ -351,7 +362,7 @@ func (db *DB) LicenseDevices(ctx context.Context, licenseID int64) ([]Device, er
 func (db *DB) LicenseSetups(ctx context.Context, licenseID int64) ([]Setup, error) {
 	var ss []Setup
 	err := db.view(ctx, func(tx *Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT s.id, s.license_id, s.name, s.aps, s.rooms, s.created_at,
+		rows, err := tx.QueryContext(ctx, `SELECT s.id, s.license_id, s.name, s.aps, s.rooms, s.created_at, s.first_sample_at,
 			(SELECT count(*) FROM devices v WHERE v.setup_id = s.id AND v.active = 1)
 			FROM setups s WHERE s.license_id = ? ORDER BY s.name`, licenseID)
 		if err != nil {
@@ -360,11 +371,11 @@ func (db *DB) LicenseSetups(ctx context.Context, licenseID int64) ([]Setup, erro
 		defer rows.Close()
 		for rows.Next() {
 			var s Setup
-			var created sql.NullInt64
-			if err := rows.Scan(&s.ID, &s.LicenseID, &s.Name, &s.APs, &s.Rooms, &created, &s.Devices); err != nil {
+			var created, first sql.NullInt64
+			if err := rows.Scan(&s.ID, &s.LicenseID, &s.Name, &s.APs, &s.Rooms, &created, &first, &s.Devices); err != nil {
 				return err
 			}
-			s.CreatedAt = fromUnix(created)
+			s.CreatedAt, s.FirstSample = fromUnix(created), fromUnix(first)
 			ss = append(ss, s)
 		}
 		return rows.Err()

@@ -27,6 +27,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -293,7 +294,7 @@ func (db *DB) Invoices(ctx context.Context, f InvoiceFilter) ([]Invoice, int, er
 	var where []string
 	var args []any
 	if !f.All {
-		vis := []string{"0"}
+		vis := []string{"1 = 0"}
 		if len(f.IssuerIDs) > 0 {
 			vis = append(vis, `i.issuer_id IN (`+placeholders(len(f.IssuerIDs))+`)`)
 			args = append(args, ids(f.IssuerIDs)...)
@@ -331,7 +332,7 @@ func (db *DB) Invoices(ctx context.Context, f InvoiceFilter) ([]Invoice, int, er
 	}
 	limit := f.Limit
 	if limit <= 0 {
-		limit = -1
+		limit = math.MaxInt64 // every one
 	}
 	var out []Invoice
 	var total int
@@ -520,7 +521,7 @@ func (t InvoiceTx) Settings(issuerID int64) (InvoiceSettings, error) {
 func (t InvoiceTx) NextNumber(issuerID int64, year int) (int64, error) {
 	var n int64
 	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO invoice_sequences (issuer_id, year, last) VALUES (?, ?, 1)
-		ON CONFLICT (issuer_id, year) DO UPDATE SET last = last + 1 RETURNING last`, issuerID, year).Scan(&n)
+		ON CONFLICT (issuer_id, year) DO UPDATE SET last = invoice_sequences.last + 1 RETURNING last`, issuerID, year).Scan(&n)
 	return n, err
 }
 
@@ -855,7 +856,7 @@ func insertGenerated(ctx context.Context, tx *Tx, inv *Invoice) error {
 		return err
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO invoice_generations (license_id, kind, period_key, invoice_id, done_at)
-		VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET invoice_id = excluded.invoice_id`,
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (license_id, kind, period_key) DO UPDATE SET invoice_id = excluded.invoice_id`,
 		inv.LicenseID, inv.Kind, inv.PeriodKey, inv.ID, tx.now.Unix())
 	return err
 }

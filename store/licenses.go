@@ -154,13 +154,13 @@ const licenseSelect = `SELECT l.id, l.product_id, p.code, p.name, coalesce(l.org
 	l.previous_status, l.deny_reason,
 	l.prepaid_cores, l.prepaid_core_price, l.extra_core_price, l.escalation_factor, l.currency, l.invoicing_period,
 	l.payment_period, l.term_years, coalesce(l.start_date, '') AS start_date, coalesce(l.end_date, '') AS end_date, l.location, l.partner,
-	l.max_aps, l.max_rooms, l.max_devices, l.start_threshold, l.heartbeat_minutes, p.heartbeat_minutes, NOT l.overage_alerts,
+	l.max_aps, l.max_rooms, l.max_devices, l.start_threshold, l.heartbeat_minutes, p.heartbeat_minutes, l.overage_alerts = 0,
 	l.created_at, l.updated_at,
 	(SELECT coalesce(sum(s.aps), 0) FROM setups s WHERE s.license_id = l.id) AS used_aps,
 	(SELECT coalesce(sum(s.rooms), 0) FROM setups s WHERE s.license_id = l.id) AS used_rooms,
 	(SELECT count(*) FROM devices v WHERE v.license_id = l.id AND v.active = 1) AS active_devices,
 	(SELECT count(*) FROM license_features lf WHERE lf.license_id = l.id) AS modules
-	FROM licenses l JOIN (SELECT ? AS today) t JOIN products p ON p.id = l.product_id
+	FROM licenses l CROSS JOIN (SELECT ? AS today) t JOIN products p ON p.id = l.product_id
 	LEFT JOIN organizations o ON o.id = l.organization_id
 	JOIN organizations d ON d.id = l.distributor_id`
 
@@ -320,9 +320,13 @@ func insertLicenseFeatures(ctx context.Context, tx *Tx, licenseID int64, fs []Li
 }
 
 func insertTerms(ctx context.Context, tx *Tx, licenseID int64, t Terms) error {
-	_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO license_terms (license_id, effective_from, prepaid_cores,
+	_, err := tx.ExecContext(ctx, `INSERT INTO license_terms (license_id, effective_from, prepaid_cores,
 		prepaid_core_price, extra_core_price, escalation_factor, currency, invoicing_period, payment_period)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, licenseID, t.EffectiveFrom, t.PrepaidCores, t.PrepaidCorePrice,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (license_id, effective_from) DO UPDATE SET prepaid_cores = excluded.prepaid_cores,
+			prepaid_core_price = excluded.prepaid_core_price, extra_core_price = excluded.extra_core_price,
+			escalation_factor = excluded.escalation_factor, currency = excluded.currency,
+			invoicing_period = excluded.invoicing_period, payment_period = excluded.payment_period`, licenseID, t.EffectiveFrom, t.PrepaidCores, t.PrepaidCorePrice,
 		t.ExtraCorePrice, t.EscalationFactor, t.Currency, t.InvoicingPeriod, t.PaymentPeriod)
 	return err
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"time"
 )
 
@@ -100,29 +101,49 @@ func (db *DB) ResumeEmails(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// MarkEmailSent records a delivered email.
-func (db *DB) MarkEmailSent(ctx context.Context, id int64) error {
-	return db.update(ctx, func(tx *Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = '' WHERE id = ?`,
-			tx.now.Unix(), id)
-		return err
+// EmailOutcome is how an attempt at an email ended: sent, or failed with a reason and the time of
+// the next attempt (zero: given up).
+type EmailOutcome struct {
+	Sent   bool
+	Reason string
+	Next   time.Time
+}
+
+// DeliverEmail makes one attempt at the email id and records its outcome, unless it is no longer
+// due or another instance's worker is at it (held is then false): each email goes out once in
+// normal running, whichever instances deliver the outbox.
+func (db *DB) DeliverEmail(ctx context.Context, id int64, attempt func(Email) EmailOutcome) (held bool, err error) {
+	var e Email
+	var out EmailOutcome
+	return db.hold(ctx, "FOR UPDATE SKIP LOCKED", func(tx *Tx, lock string) (bool, error) {
+		err := scanEmail(tx.QueryRowContext(ctx, `SELECT `+emailColumns+` FROM outbox
+			WHERE id = ? AND sent_at IS NULL AND failed_at IS NULL`+lock, id), &e)
+		if errors.Is(err, ErrNotFound) {
+			return false, nil
+		}
+		return err == nil, err
+	}, func() error {
+		out = attempt(e)
+		return nil
+	}, func(tx *Tx) error {
+		return markEmail(ctx, tx, id, out)
 	})
 }
 
-// MarkEmailFailed records a failed attempt: the next one is due at next, or, when next is zero,
-// delivery is given up.
-func (db *DB) MarkEmailFailed(ctx context.Context, id int64, reason string, next time.Time) error {
-	return db.update(ctx, func(tx *Tx) error {
-		var err error
-		if next.IsZero() {
-			_, err = tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = ?, failed_at = ? WHERE id = ?`,
-				reason, tx.now.Unix(), id)
-		} else {
-			_, err = tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?`,
-				reason, next.Unix(), id)
-		}
-		return err
-	})
+func markEmail(ctx context.Context, tx *Tx, id int64, out EmailOutcome) error {
+	var err error
+	switch {
+	case out.Sent:
+		_, err = tx.ExecContext(ctx, `UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = '' WHERE id = ?`,
+			tx.now.Unix(), id)
+	case out.Next.IsZero():
+		_, err = tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = ?, failed_at = ? WHERE id = ?`,
+			out.Reason, tx.now.Unix(), id)
+	default:
+		_, err = tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?`,
+			out.Reason, out.Next.Unix(), id)
+	}
+	return err
 }
 
 // Outbox states, as the staff outbox page filters them.

@@ -138,7 +138,7 @@ func (db *DB) Products(ctx context.Context) ([]Product, error) {
 	var ps []Product
 	err := db.view(ctx, func(tx *Tx) error {
 		var err error
-		ps, err = findProducts(ctx, tx, `1`)
+		ps, err = findProducts(ctx, tx, `1 = 1`)
 		return err
 	})
 	return ps, err

@@ -93,7 +93,7 @@ func (db *DB) FindLicenseRequest(ctx context.Context, id int64) (LicenseRequest,
 // LicenseRequests lists the requests of these organizations (as client or distributor), or all;
 // open ones first, newest first.
 func (db *DB) LicenseRequests(ctx context.Context, all bool, orgIDs []int64) ([]LicenseRequest, error) {
-	where, args := "1", []any{}
+	where, args := "1 = 1", []any{}
 	if !all {
 		where = fmt.Sprintf("r.client_id IN (%[1]s) OR r.distributor_id IN (%[1]s)", placeholders(len(orgIDs)))
 		for range 2 {

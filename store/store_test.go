@@ -8,6 +8,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"keyward/store/storetest"
 )
 
 func openTest(t *testing.T, path string, migrationFS fstest.MapFS) (*DB, error) {
@@ -22,10 +24,7 @@ func openTest(t *testing.T, path string, migrationFS fstest.MapFS) (*DB, error) 
 func tableExists(t *testing.T, db *DB, name string) bool {
 	t.Helper()
 	var n int
-	if err := db.read.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?`, name).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n == 1
+	return db.read.QueryRow(`SELECT count(*) FROM `+name+` WHERE 1 = 0`).Scan(&n) == nil
 }
 
 func appliedMigrations(t *testing.T, db *DB) []string {
@@ -117,7 +116,7 @@ func TestFailedMigrationLeavesNoPartialSchema(t *testing.T) {
 }
 
 func TestEmbeddedMigrationsAndErrors(t *testing.T) {
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "k.db"))
+	db, err := Open(context.Background(), storetest.Target(t, t.TempDir()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -240,7 +240,7 @@ const (
 func (db *DB) MustEnrollTwoFactor(ctx context.Context, userID int64) (bool, error) {
 	var must bool
 	err := db.view(ctx, func(tx *Tx) error {
-		return tx.QueryRowContext(ctx, `SELECT (SELECT two_factor_required FROM security_settings WHERE id = 1)
+		return tx.QueryRowContext(ctx, `SELECT (SELECT two_factor_required FROM security_settings WHERE id = 1) = 1
 			AND `+isStaffOrDistributor+` AND NOT `+hasTwoFactor+` FROM users u WHERE u.id = ?`, userID).Scan(&must)
 	})
 	return must, notFoundOr(err)
@@ -250,8 +250,8 @@ func (db *DB) MustEnrollTwoFactor(ctx context.Context, userID int64) (bool, erro
 // two-factor sign-in on.
 func (db *DB) TwoFactorCoverage(ctx context.Context) (enabled, total int, err error) {
 	err = db.view(ctx, func(tx *Tx) error {
-		return tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(`+hasTwoFactor+`), 0)
-			FROM users u WHERE u.active AND `+isStaffOrDistributor).Scan(&total, &enabled)
+		return tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(CASE WHEN `+hasTwoFactor+` THEN 1 ELSE 0 END), 0)
+			FROM users u WHERE u.active = 1 AND `+isStaffOrDistributor).Scan(&total, &enabled)
 	})
 	return enabled, total, err
 }

@@ -100,28 +100,31 @@ type DailyCoresFunc func(rollups []CoreRollup) DayCores
 func (db *DB) IngestUsage(ctx context.Context, r UsageReport, daily DailyCoresFunc) (accepted, duplicates int, err error) {
 	err = db.update(ctx, func(tx *Tx) error {
 		accepted, duplicates = 0, 0
-		in := ingestion{ctx: ctx, tx: tx, names: map[string]int64{}, raw: map[string]*sql.Stmt{},
-			closed: map[closedKey]bool{}, deltas: rollupDeltas{}}
-		defer in.closeStatements()
+		in := ingestion{ctx: ctx, tx: tx, names: map[string]int64{}, closed: map[closedKey]bool{}, deltas: rollupDeltas{}}
 		var err error
 		if in.setupID, err = ensureSetup(ctx, tx, r.LicenseID, r.Setup); err != nil {
 			return err
 		}
+		rows, err := in.rawRows(r.Samples, r.ClosedBefore)
+		if err != nil {
+			return err
+		}
+		fresh, err := tx.d.insertRaw(ctx, tx, in.setupID, rows)
+		if err != nil {
+			return err
+		}
 		var first time.Time
-		for _, s := range r.Samples {
-			ok, err := in.add(s, r.ClosedBefore)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				duplicates++
+		for i, row := range rows {
+			if !fresh[i] {
 				continue
 			}
 			accepted++
-			if first.IsZero() || s.Time.Before(first) {
-				first = s.Time
+			in.count(row)
+			if first.IsZero() || row.time.Before(first) {
+				first = row.time
 			}
 		}
+		duplicates = len(r.Samples) - accepted
 		if accepted == 0 {
 			return nil
 		}
@@ -149,9 +152,8 @@ type ingestion struct {
 	tx      *Tx
 	setupID int64
 	names   map[string]int64
-	raw     map[string]*sql.Stmt // day → insert into its raw table
-	closed  map[closedKey]bool   // hour and service → closed
-	deltas  rollupDeltas         // by hour
+	closed  map[closedKey]bool // hour and service → closed
+	deltas  rollupDeltas       // by hour
 }
 
 // rollupKey is a roll-up's row: the start of its hour or day (Unix seconds), its service and metric.
@@ -196,10 +198,10 @@ func (ds rollupDeltas) flush(ctx context.Context, tx *Tx, setupID int64, table, 
 	}
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO `+table+` (setup_id, `+start+`, service_id, metric_id, count, sum, sum_hi, min, max)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT DO UPDATE SET count = count + excluded.count,
-			sum = (sum + excluded.sum) % 1000000000000000000,
-			sum_hi = sum_hi + excluded.sum_hi + (sum + excluded.sum) / 1000000000000000000,
-			min = min(min, excluded.min), max = max(max, excluded.max)`)
+		ON CONFLICT (setup_id, `+start+`, service_id, metric_id) DO UPDATE SET count = `+table+`.count + excluded.count,
+			sum = (`+table+`.sum + excluded.sum) % 1000000000000000000,
+			sum_hi = `+table+`.sum_hi + excluded.sum_hi + (`+table+`.sum + excluded.sum) / 1000000000000000000,
+			min = min(`+table+`.min, excluded.min), max = max(`+table+`.max, excluded.max)`)
 	if err != nil {
 		return err
 	}
@@ -212,43 +214,58 @@ func (ds rollupDeltas) flush(ctx context.Context, tx *Tx, setupID int64, table, 
 	return nil
 }
 
-// add stores one sample and adds it to the roll-ups; false means it was a duplicate.
-func (in *ingestion) add(s UsageSample, closedBefore time.Time) (bool, error) {
-	hour := s.Time.Truncate(time.Hour).Unix()
-	service, err := in.nameID(s.Service)
-	if err != nil {
-		return false, err
-	}
-	if s.Time.Before(closedBefore) {
-		closed, err := in.isClosed(hour, service)
-		if err != nil || closed {
-			return false, err
+// rawRow is a sample as the raw tables keep it: its metrics as (metric id uvarint, value varint) pairs.
+type rawRow struct {
+	time    time.Time
+	service int64
+	metrics []byte
+	values  []UsageMetric
+	ids     []int64
+}
+
+// rawRows turns a report's samples into raw rows, leaving out the samples of closed hours and
+// those the report holds twice (the first one counts); those are duplicates.
+func (in *ingestion) rawRows(samples []UsageSample, closedBefore time.Time) ([]rawRow, error) {
+	rows := make([]rawRow, 0, len(samples))
+	seen := make(map[closedKey]bool, len(samples))
+	for _, s := range samples {
+		service, err := in.nameID(s.Service)
+		if err != nil {
+			return nil, err
 		}
-	}
-	var blob []byte
-	metrics := make([]int64, len(s.Metrics))
-	for i, m := range s.Metrics {
-		if metrics[i], err = in.nameID(m.Name); err != nil {
-			return false, err
+		if k := (closedKey{s.Time.Unix(), service}); seen[k] {
+			continue
+		} else {
+			seen[k] = true
 		}
-		blob = binary.AppendUvarint(blob, uint64(metrics[i]))
-		blob = binary.AppendVarint(blob, m.Micro)
+		if s.Time.Before(closedBefore) {
+			closed, err := in.isClosed(s.Time.Truncate(time.Hour).Unix(), service)
+			if err != nil {
+				return nil, err
+			}
+			if closed {
+				continue
+			}
+		}
+		row := rawRow{time: s.Time, service: service, values: s.Metrics, ids: make([]int64, len(s.Metrics))}
+		for i, m := range s.Metrics {
+			if row.ids[i], err = in.nameID(m.Name); err != nil {
+				return nil, err
+			}
+			row.metrics = binary.AppendUvarint(row.metrics, uint64(row.ids[i]))
+			row.metrics = binary.AppendVarint(row.metrics, m.Micro)
+		}
+		rows = append(rows, row)
 	}
-	stmt, err := in.rawInsert(s.Time)
-	if err != nil {
-		return false, err
+	return rows, nil
+}
+
+// count adds a stored sample to the roll-ups.
+func (in *ingestion) count(row rawRow) {
+	hour := row.time.Truncate(time.Hour).Unix()
+	for i, m := range row.values {
+		in.deltas.add(rollupKey{hour, row.service, row.ids[i]}, 1, SumOf(m.Micro), m.Micro, m.Micro)
 	}
-	res, err := stmt.ExecContext(in.ctx, in.setupID, service, s.Time.Unix(), blob)
-	if err != nil {
-		return false, err
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return false, err
-	}
-	for i, m := range s.Metrics {
-		in.deltas.add(rollupKey{hour, service, metrics[i]}, 1, SumOf(m.Micro), m.Micro, m.Micro)
-	}
-	return true, nil
 }
 
 // isClosed tells whether an hour past the raw retention already held data for the setup's
@@ -262,7 +279,7 @@ func (in *ingestion) isClosed(hour, service int64) (bool, error) {
 	}
 	var n int
 	err := in.tx.QueryRowContext(in.ctx, `SELECT count(*) FROM (SELECT 1 FROM usage_hourly
-		WHERE setup_id = ? AND hour = ? AND service_id = ? LIMIT 1)`, in.setupID, hour, service).Scan(&n)
+		WHERE setup_id = ? AND hour = ? AND service_id = ? LIMIT 1) AS x`, in.setupID, hour, service).Scan(&n)
 	in.closed[k] = n > 0
 	return n > 0, err
 }
@@ -285,32 +302,46 @@ func nameID(ctx context.Context, tx *Tx, name string) (int64, error) {
 	return id, err
 }
 
-// rawInsert prepares the insert into the raw table of t's day, creating the table if needed.
-func (in *ingestion) rawInsert(t time.Time) (*sql.Stmt, error) {
-	day := t.UTC().Format("20060102")
-	if stmt, ok := in.raw[day]; ok {
-		return stmt, nil
-	}
-	table := rawTablePrefix + day
-	if _, err := in.tx.ExecContext(in.ctx, `CREATE TABLE IF NOT EXISTS `+table+` (
-		setup_id   INTEGER NOT NULL,
-		service_id INTEGER NOT NULL,
-		t          INTEGER NOT NULL,
-		metrics    BLOB    NOT NULL, -- (metric id uvarint, value varint) pairs
-		PRIMARY KEY (setup_id, service_id, t)) WITHOUT ROWID`); err != nil {
-		return nil, err
-	}
-	stmt, err := in.tx.PrepareContext(in.ctx, `INSERT OR IGNORE INTO `+table+` (setup_id, service_id, t, metrics) VALUES (?, ?, ?, ?)`)
-	in.raw[day] = stmt
-	return stmt, err
-}
-
-func (in *ingestion) closeStatements() {
-	for _, stmt := range in.raw {
-		if stmt != nil {
-			stmt.Close()
+// insertRaw stores raw rows in SQLite's table of each day, created as data arrives, and tells
+// which rows were new.
+func (sqliteDialect) insertRaw(ctx context.Context, tx *Tx, setupID int64, rows []rawRow) ([]bool, error) {
+	fresh := make([]bool, len(rows))
+	stmts := map[string]*Stmt{}
+	defer func() {
+		for _, st := range stmts {
+			st.Close()
 		}
+	}()
+	for i, row := range rows {
+		day := row.time.UTC().Format("20060102")
+		stmt := stmts[day]
+		if stmt == nil {
+			table := rawTablePrefix + day
+			if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+table+` (
+				setup_id   INTEGER NOT NULL,
+				service_id INTEGER NOT NULL,
+				t          INTEGER NOT NULL,
+				metrics    BLOB    NOT NULL, -- (metric id uvarint, value varint) pairs
+				PRIMARY KEY (setup_id, service_id, t)) WITHOUT ROWID`); err != nil {
+				return nil, err
+			}
+			var err error
+			if stmt, err = tx.PrepareContext(ctx, `INSERT OR IGNORE INTO `+table+` (setup_id, service_id, t, metrics) VALUES (?, ?, ?, ?)`); err != nil {
+				return nil, err
+			}
+			stmts[day] = stmt
+		}
+		res, err := stmt.ExecContext(ctx, setupID, row.service, row.time.Unix(), row.metrics)
+		if err != nil {
+			return nil, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return nil, err
+		}
+		fresh[i] = n > 0
 	}
+	return fresh, nil
 }
 
 // flushRollups adds the deltas to the hourly and daily roll-ups and returns the days whose cores changed.
@@ -371,7 +402,7 @@ func updateDaily(ctx context.Context, tx *Tx, setupID int64, day string, daily D
 	}
 	d := daily(rollups)
 	_, err = tx.ExecContext(ctx, `INSERT INTO usage_daily (setup_id, day, peak_micro, billed, hours, cores_sum) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT DO UPDATE SET peak_micro = excluded.peak_micro, billed = excluded.billed, hours = excluded.hours,
+		ON CONFLICT (setup_id, day) DO UPDATE SET peak_micro = excluded.peak_micro, billed = excluded.billed, hours = excluded.hours,
 			cores_sum = excluded.cores_sum`, setupID, day, d.PeakMicro, d.Billed, d.Hours, d.CoresSum)
 	if err != nil {
 		return err
@@ -389,12 +420,6 @@ func (db *DB) ImportHourlyUsage(ctx context.Context, licenseID int64, setup stri
 		if err != nil {
 			return err
 		}
-		stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO usage_hourly (setup_id, hour, service_id, metric_id, count, sum, sum_hi, min, max)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
 		names := map[string]int64{}
 		id := func(name string) (int64, error) {
 			if n, ok := names[name]; ok {
@@ -405,7 +430,8 @@ func (db *DB) ImportHourlyUsage(ctx context.Context, licenseID int64, setup stri
 			return n, err
 		}
 		days := map[string]bool{}
-		added := rollupDeltas{} // by day: the hours that were new
+		rows := make(map[rollupKey]HourlyUsage, len(hours)) // the first of each hour × service × metric
+		var keys []rollupKey
 		var first time.Time
 		for _, h := range hours {
 			service, err := id(h.Service)
@@ -417,15 +443,11 @@ func (db *DB) ImportHourlyUsage(ctx context.Context, licenseID int64, setup stri
 				return err
 			}
 			hour := h.Hour.UTC().Truncate(time.Hour)
-			sum := h.Sum.Add(Sum{})
-			res, err := stmt.ExecContext(ctx, setupID, hour.Unix(), service, metric, h.Count, sum.Lo, sum.Hi, h.Min, h.Max)
-			if err != nil {
-				return err
-			}
-			if n, err := res.RowsAffected(); err != nil {
-				return err
-			} else if n > 0 {
-				added.add(rollupKey{hour.Unix() - hour.Unix()%secondsPerDay, service, metric}, h.Count, sum, h.Min, h.Max)
+			k := rollupKey{hour.Unix(), service, metric}
+			if _, ok := rows[k]; !ok {
+				h.Sum = h.Sum.Add(Sum{})
+				rows[k] = h
+				keys = append(keys, k)
 			}
 			if h.Metric == CoresMetric {
 				days[hour.Format(time.DateOnly)] = true
@@ -433,6 +455,37 @@ func (db *DB) ImportHourlyUsage(ctx context.Context, licenseID int64, setup stri
 			if first.IsZero() || hour.Before(first) {
 				first = hour
 			}
+		}
+		added := rollupDeltas{} // by day: the hours that were new
+		for len(keys) > 0 {     // in statements of up to 500 rows: fewer round trips, within SQLite's limit of arguments
+			n := min(len(keys), 500)
+			args := make([]any, 0, 9*n)
+			for _, k := range keys[:n] {
+				h := rows[k]
+				args = append(args, setupID, k.start, k.service, k.metric, h.Count, h.Sum.Lo, h.Sum.Hi, h.Min, h.Max)
+			}
+			res, err := tx.QueryContext(ctx, `INSERT INTO usage_hourly (setup_id, hour, service_id, metric_id, count, sum, sum_hi, min, max)
+				VALUES `+strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?), ", n-1)+`(?, ?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT DO NOTHING RETURNING hour, service_id, metric_id`, args...)
+			if err != nil {
+				return err
+			}
+			for res.Next() {
+				var k rollupKey
+				if err := res.Scan(&k.start, &k.service, &k.metric); err != nil {
+					res.Close()
+					return err
+				}
+				h := rows[k]
+				added.add(rollupKey{k.start - k.start%secondsPerDay, k.service, k.metric}, h.Count, h.Sum, h.Min, h.Max)
+			}
+			if err := res.Close(); err != nil {
+				return err
+			}
+			if err := res.Err(); err != nil {
+				return err
+			}
+			keys = keys[n:]
 		}
 		if first.IsZero() {
 			return nil
@@ -547,18 +600,15 @@ type UsageBucket struct {
 // the buckets starting from from (inclusive) to to (exclusive), in no particular order. Names are
 // shared between calls, so fn may keep them without copying; it returns an error to stop.
 func (db *DB) UsageBuckets(ctx context.Context, licenseID int64, from, to time.Time, bucket Bucket, fn func(UsageBucket) error) error {
-	// Hours and days are single rows, with their sum as (lo, hi). A month adds up to 31 days,
-	// whose low parts of up to 10¹⁸ are split at 10⁹ so that adding them cannot overflow: its
-	// sum comes as (a, lo, hi), a·10⁹ + lo + hi·10¹⁸.
+	// Hours and days are single rows, with their sum as (lo, hi); a month adds up its days here.
+	if bucket == ByMonth {
+		return db.usageMonths(ctx, licenseID, from, to, fn)
+	}
 	query := map[Bucket]string{
 		ByHour: `SELECT h.setup_id, h.hour, h.service_id, h.metric_id, h.count, h.sum, h.sum_hi, h.min, h.max
 			FROM setups s JOIN usage_hourly h ON h.setup_id = s.id WHERE s.license_id = ? AND h.hour >= ? AND h.hour < ?`,
 		ByDay: `SELECT d.setup_id, d.day, d.service_id, d.metric_id, d.count, d.sum, d.sum_hi, d.min, d.max
 			FROM setups s JOIN usage_daily_metrics d ON d.setup_id = s.id WHERE s.license_id = ? AND d.day >= ? AND d.day < ?`,
-		ByMonth: `SELECT d.setup_id, CAST(strftime('%s', d.day, 'unixepoch', 'start of month') AS INTEGER) AS month, d.service_id, d.metric_id,
-				sum(d.count), sum(d.sum / 1000000000), sum(d.sum % 1000000000), sum(d.sum_hi), min(d.min), max(d.max)
-			FROM setups s JOIN usage_daily_metrics d ON d.setup_id = s.id WHERE s.license_id = ? AND d.day >= ? AND d.day < ?
-			GROUP BY d.setup_id, month, d.service_id, d.metric_id`,
 	}[bucket]
 	if query == "" {
 		return fmt.Errorf("unknown usage bucket %d", bucket)
@@ -568,7 +618,7 @@ func (db *DB) UsageBuckets(ctx context.Context, licenseID int64, from, to time.T
 		if err != nil {
 			return err
 		}
-		names, err := newNameReader(ctx, tx)
+		names, err := db.newNameReader(ctx)
 		if err != nil {
 			return err
 		}
@@ -578,12 +628,9 @@ func (db *DB) UsageBuckets(ctx context.Context, licenseID int64, from, to time.T
 			return err
 		}
 		defer rows.Close()
-		var setup, start, service, metric, a, lo, hi int64
+		var setup, start, service, metric, lo, hi int64
 		var b UsageBucket
 		dest := []any{&setup, &start, &service, &metric, &b.Count, &lo, &hi, &b.Min, &b.Max}
-		if bucket == ByMonth {
-			dest = []any{&setup, &start, &service, &metric, &b.Count, &a, &lo, &hi, &b.Min, &b.Max}
-		}
 		for rows.Next() {
 			if err := rows.Scan(dest...); err != nil {
 				return err
@@ -596,7 +643,7 @@ func (db *DB) UsageBuckets(ctx context.Context, licenseID int64, from, to time.T
 				return err
 			}
 			b.Start = time.Unix(start, 0).UTC()
-			b.Sum = splitSum(a, lo, hi)
+			b.Sum = Sum{Hi: hi, Lo: lo}.Add(Sum{})
 			if err := fn(b); err != nil {
 				return err
 			}
@@ -605,21 +652,49 @@ func (db *DB) UsageBuckets(ctx context.Context, licenseID int64, from, to time.T
 	})
 }
 
-// splitSum is a·10⁹ + lo + hi·10¹⁸, as SQL sums a roll-up's low parts split at 10⁹ so that
-// adding many of them never overflows.
-func splitSum(a, lo, hi int64) Sum {
-	return Sum{Hi: hi + a/1_000_000_000, Lo: a % 1_000_000_000 * 1_000_000_000}.Add(SumOf(lo))
+// usageMonths sums the daily roll-ups of each UTC month.
+func (db *DB) usageMonths(ctx context.Context, licenseID int64, from, to time.Time, fn func(UsageBucket) error) error {
+	type key struct {
+		setup, service, metric string
+		month                  time.Time
+	}
+	months := map[key]*UsageBucket{}
+	var order []key
+	err := db.UsageBuckets(ctx, licenseID, from, to, ByDay, func(d UsageBucket) error {
+		k := key{d.Setup, d.Service, d.Metric, time.Date(d.Start.Year(), d.Start.Month(), 1, 0, 0, 0, 0, time.UTC)}
+		m := months[k]
+		if m == nil {
+			m = &UsageBucket{Setup: d.Setup, Start: k.month, Service: d.Service, Metric: d.Metric, Min: d.Min, Max: d.Max}
+			months[k] = m
+			order = append(order, k)
+		}
+		m.Count += d.Count
+		m.Sum = m.Sum.Add(d.Sum)
+		m.Min, m.Max = min(m.Min, d.Min), max(m.Max, d.Max)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range order {
+		if err := fn(*months[k]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// nameReader reads service and metric names by id, each once.
+// nameReader reads service and metric names by id, each once, on a connection of its own: a
+// name never changes once written, and PostgreSQL runs one query at a time on a connection, so
+// the names cannot be read on the transaction whose rows are being read.
 type nameReader struct {
 	ctx   context.Context
 	stmt  *sql.Stmt
 	names map[int64]string
 }
 
-func newNameReader(ctx context.Context, tx *Tx) (*nameReader, error) {
-	stmt, err := tx.PrepareContext(ctx, `SELECT name FROM usage_names WHERE id = ?`)
+func (db *DB) newNameReader(ctx context.Context) (*nameReader, error) {
+	stmt, err := db.read.PrepareContext(ctx, db.dialect.query(`SELECT name FROM usage_names WHERE id = ?`))
 	return &nameReader{ctx: ctx, stmt: stmt, names: map[int64]string{}}, err
 }
 
@@ -660,8 +735,7 @@ func (db *DB) PruneRawUsage(ctx context.Context, before string) (int, error) {
 	limit := rawTablePrefix + strings.ReplaceAll(before, "-", "")
 	var tables []string
 	err := db.view(ctx, func(tx *Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type = 'table' AND name GLOB ? AND name < ? ORDER BY name`,
-			rawTablePrefix+"[0-9]*", limit)
+		rows, err := tx.QueryContext(ctx, tx.d.rawTables(), limit)
 		if err != nil {
 			return err
 		}

@@ -4,18 +4,19 @@ import (
 	"cmp"
 	"context"
 	"math/rand/v2"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
 	"time"
+
+	"keyward/store/storetest"
 )
 
 // testLicense makes a database with one license to report usage for.
 func testLicense(t testing.TB) (*DB, int64) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "k.db"))
+	db, err := Open(ctx, storetest.Target(t, t.TempDir()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +44,7 @@ func testLicense(t testing.TB) (*DB, int64) {
 		product, _ := res.LastInsertId()
 		res, err = tx.Exec(`INSERT INTO licenses (product_id, organization_id, distributor_id, key_hash, key_enc, key_suffix,
 			status, currency, payment_period, term_years, created_at, updated_at)
-			VALUES (?, ?, ?, x'01', x'01', 'AAAAA', 'in_use', 'EUR', 'monthly', 1, 0, 0)`, product, client.ID, dist.ID)
+			VALUES (?, ?, ?, ?, ?, 'AAAAA', 'in_use', 'EUR', 'monthly', 1, 0, 0)`, product, client.ID, dist.ID, []byte{1}, []byte{1})
 		if err != nil {
 			return err
 		}

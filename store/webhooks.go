@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -383,6 +384,34 @@ func (db *DB) DueWebhookDeliveries(ctx context.Context, limit int) ([]WebhookDel
 	return ds, err
 }
 
+// EndpointDueDeliveries lists up to limit of an endpoint's deliveries whose next attempt has come,
+// in the order they are due.
+func (db *DB) EndpointDueDeliveries(ctx context.Context, endpointID int64, limit int) ([]WebhookDelivery, error) {
+	var ds []WebhookDelivery
+	err := db.view(ctx, func(tx *Tx) error {
+		var err error
+		ds, err = queryDeliveries(ctx, tx, deliverySelect+` WHERE d.endpoint_id = ? AND d.delivered_at IS NULL AND d.failed_at IS NULL
+			AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT ?`, endpointID, tx.now.Unix(), limit)
+		return err
+	})
+	return ds, err
+}
+
+// HoldEndpoint runs deliver while no other instance delivers to the endpoint, so that its
+// deliveries go out one at a time and in order whichever instances work the queue; held is false
+// when another instance is at it. On PostgreSQL the endpoint's row stays locked FOR NO KEY UPDATE
+// meanwhile, which the changes that queue new deliveries for it do not wait for.
+func (db *DB) HoldEndpoint(ctx context.Context, endpointID int64, deliver func() error) (held bool, err error) {
+	return db.hold(ctx, "FOR NO KEY UPDATE SKIP LOCKED", func(tx *Tx, lock string) (bool, error) {
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM webhook_endpoints WHERE id = ?`+lock, endpointID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, nil
+		}
+		return err == nil, err
+	}, deliver, nil)
+}
+
 // WebhookDeliveries lists an endpoint's latest deliveries, newest first.
 func (db *DB) WebhookDeliveries(ctx context.Context, endpointID int64, limit int) ([]WebhookDelivery, error) {
 	var ds []WebhookDelivery
@@ -475,11 +504,11 @@ func (db *DB) QueueDepths(ctx context.Context) (QueueDepths, error) {
 	return q, err
 }
 
-// Size is the database's size in bytes: its pages, free ones included.
+// Size is the database's size in bytes: on SQLite its pages, free ones included.
 func (db *DB) Size(ctx context.Context) (int64, error) {
-	var pages, size int64
-	err := db.read.QueryRowContext(ctx, `SELECT page_count, page_size FROM pragma_page_count(), pragma_page_size()`).Scan(&pages, &size)
-	return pages * size, err
+	var size int64
+	err := db.read.QueryRowContext(ctx, db.dialect.sizeQuery()).Scan(&size)
+	return size, err
 }
 
 // ParentOrgs lists the vendor and the distributors, the organizations that may have webhook

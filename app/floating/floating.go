@@ -175,6 +175,15 @@ func (t *Table) Forget(license int64) {
 	t.mu.Unlock()
 }
 
+// ForgetAll drops every pool: changes made elsewhere may have been missed (another instance's,
+// while the notifications of changes were cut off).
+func (t *Table) ForgetAll() {
+	t.mu.Lock()
+	t.gen++
+	clear(t.pools)
+	t.mu.Unlock()
+}
+
 // Touched records a check to write with the next batch.
 func (t *Table) Touched(k Key, device int64, at time.Time) {
 	t.pendingMu.Lock()
